@@ -1,0 +1,21 @@
+from django.conf import settings
+from django.contrib import admin
+from django.urls import include, path
+
+from absher.api.v1 import api as api_v1
+from absher.core import health
+
+urlpatterns = [
+    path("healthz", health.healthz, name="healthz"),
+    path("readyz", health.readyz, name="readyz"),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("api/v1/", api_v1.urls),
+    path("django-admin/", admin.site.urls),
+    path("", include("absher.portal.urls")),
+]
+
+if settings.DEV_ENDPOINTS:
+    urlpatterns.insert(0, path("dev/", include("absher.notifications.dev_urls")))
+
+handler404 = "absher.api.errors.handler404"
+handler500 = "absher.api.errors.handler500"
