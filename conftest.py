@@ -41,3 +41,11 @@ def moved_clock():
     from absher.core import clock
 
     return clock.set_override
+
+
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    """Throttle counters, nonces and cached values never leak from one test into the next."""
+    from django.core.cache import cache
+
+    cache.clear()

@@ -10,6 +10,7 @@ urlpatterns = [
     path("readyz", health.readyz, name="readyz"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/v1/", api_v1.urls),
+    path("backoffice/", include("absher.backoffice.urls")),
     path("django-admin/", admin.site.urls),
     path("", include("absher.portal.urls")),
 ]

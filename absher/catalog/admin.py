@@ -10,5 +10,12 @@ class DepartmentAdmin(admin.ModelAdmin):
 
 @admin.register(Service)
 class ServiceAdmin(admin.ModelAdmin):
-    list_display = ["code", "department", "name_ar", "fee_halalas", "requires_activation", "is_active"]
+    list_display = [
+        "code",
+        "department",
+        "name_ar",
+        "fee_halalas",
+        "requires_activation",
+        "is_active",
+    ]
     list_filter = ["department", "is_active", "requires_activation"]

@@ -13,3 +13,14 @@ def departments_with_services() -> QuerySet[Department]:
 
 def service_get(*, code: str) -> Service | None:
     return Service.objects.select_related("department").filter(code=code, is_active=True).first()
+
+
+def services_all() -> QuerySet[Service]:
+    """Every service, offered or withdrawn (administrators manage both)."""
+    return Service.objects.select_related("department").order_by(
+        "department__position", "position", "code"
+    )
+
+
+def service_get_any(*, code: str) -> Service | None:
+    return services_all().filter(code=code).first()

@@ -1,5 +1,6 @@
-"""The one source of "now". Always aware UTC. Tests move it with `clock_override`; production code
-never calls `timezone.now()` or `datetime.now()` directly, so deadlines can be tested to the second."""
+"""The one source of "now". Always aware UTC. Tests move it with `clock_override`; production
+code never calls `timezone.now()` or `datetime.now()` directly, so deadlines can be tested to the
+second."""
 
 from __future__ import annotations
 

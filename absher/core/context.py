@@ -13,18 +13,19 @@ class RequestContext:
     ip: str | None = None
 
 
-_current: contextvars.ContextVar[RequestContext] = contextvars.ContextVar(
-    "absher_request_context", default=RequestContext()
+_NONE = RequestContext()
+_current: contextvars.ContextVar[RequestContext | None] = contextvars.ContextVar(
+    "absher_request_context", default=None
 )
 
 
 def current() -> RequestContext:
-    return _current.get()
+    return _current.get() or _NONE
 
 
-def bind(context: RequestContext) -> contextvars.Token[RequestContext]:
+def bind(context: RequestContext) -> contextvars.Token[RequestContext | None]:
     return _current.set(context)
 
 
-def reset(token: contextvars.Token[RequestContext]) -> None:
+def reset(token: contextvars.Token[RequestContext | None]) -> None:
     _current.reset(token)

@@ -66,6 +66,12 @@ def readyz(request: HttpRequest) -> JsonResponse:
             checks[name] = "unavailable"
             logger.warning(
                 "readiness check failed",
-                extra={"check": name, "error": type(exc).__name__, "seconds": time.monotonic() - started},
+                extra={
+                    "check": name,
+                    "error": type(exc).__name__,
+                    "seconds": time.monotonic() - started,
+                },
             )
-    return JsonResponse({"status": "ok" if ready else "unavailable", "checks": checks}, status=200 if ready else 503)
+    return JsonResponse(
+        {"status": "ok" if ready else "unavailable", "checks": checks}, status=200 if ready else 503
+    )

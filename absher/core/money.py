@@ -9,7 +9,7 @@ def sar(riyals: int) -> int:
 
 
 def format_sar(halalas: int) -> str:
-    """`200050` -> `2,000.50` (the currency name is added by the template in the page's language)."""
+    """`200050` -> `2,000.50`; the template adds the currency name in the page's language."""
     sign = "-" if halalas < 0 else ""
     whole, part = divmod(abs(halalas), HALALAS_PER_RIYAL)
     return f"{sign}{whole:,}.{part:02d}"

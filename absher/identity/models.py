@@ -8,8 +8,8 @@ from absher.identity.constants import Gender, IdType, ResidencyStatus
 
 
 class Person(BaseModel):
-    """The registry's authoritative record of one citizen or resident (السجل الوطني). Loaded from the
-    national registry; never edited through the portal."""
+    """The registry's authoritative record of one citizen or resident (السجل الوطني). Loaded
+    from the national registry; never edited through the portal."""
 
     id_number = models.CharField(_("ID number"), max_length=10, unique=True)
     id_type = models.CharField(max_length=10, choices=IdType.choices)

@@ -17,24 +17,30 @@ ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=[])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
 INSTALLED_APPS = [
-    # absher.core first: its runserver (a deeper listen backlog) wins over staticfiles'.
+    # The platform's apps come first: their runserver (absher.core: a deeper listen backlog) and
+    # their translations take precedence over Django's own.
     "absher.core",
+    "absher.audit",
+    "absher.identity",
+    "absher.accounts",
+    "absher.catalog",
+    "absher.notifications",
+    "absher.suspensions",
+    "absher.portal",
+    "absher.backoffice",
+    "absher.api",
+    "absher.demo",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
-    "absher.audit",
-    "absher.identity",
-    "absher.catalog",
-    "absher.notifications",
-    "absher.portal",
-    "absher.api",
 ]
 
 MIDDLEWARE = [
     "absher.core.middleware.RequestContextMiddleware",
+    "absher.api.errors.ApiErrorShapeMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -79,6 +85,7 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+AUTH_USER_MODEL = "accounts.User"
 
 REDIS_URL = env.str("REDIS_URL", default="")
 if REDIS_URL:
@@ -188,3 +195,28 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
+
+# Verification codes (OTP) and sign-in throttles.
+OTP_HMAC_KEY = env.str("OTP_HMAC_KEY", default="")  # empty: derived from SECRET_KEY
+OTP_TTL_SECONDS = env.int("OTP_TTL_SECONDS", default=180)
+OTP_MAX_ATTEMPTS = env.int("OTP_MAX_ATTEMPTS", default=3)
+OTP_RESEND_COOLDOWN_SECONDS = env.int("OTP_RESEND_COOLDOWN_SECONDS", default=60)
+OTP_MAX_UNVERIFIED_PER_MOBILE_PER_HOUR = env.int(
+    "OTP_MAX_UNVERIFIED_PER_MOBILE_PER_HOUR", default=5
+)
+OTP_MAX_UNVERIFIED_PER_ID_PER_DAY = env.int("OTP_MAX_UNVERIFIED_PER_ID_PER_DAY", default=10)
+LOGIN_MAX_FAILURES = env.int("LOGIN_MAX_FAILURES", default=5)
+LOGIN_LOCK_SECONDS = env.int("LOGIN_LOCK_SECONDS", default=15 * 60)
+LOGIN_MAX_FAILURES_PER_IP = env.int("LOGIN_MAX_FAILURES_PER_IP", default=30)
+LOGIN_IP_WINDOW_SECONDS = env.int("LOGIN_IP_WINDOW_SECONDS", default=15 * 60)
+
+AUTH_PASSWORD_VALIDATORS = [
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": 8},
+    },
+    {"NAME": "absher.accounts.password_validation.CharacterClassesValidator"},
+    {"NAME": "absher.accounts.password_validation.NotContainingIdentityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+]
+LOGIN_URL = "portal:login"

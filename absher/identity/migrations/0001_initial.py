@@ -5,54 +5,137 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
-    dependencies = [
-    ]
+    dependencies = []
 
     operations = [
         migrations.CreateModel(
-            name='Person',
+            name="Person",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('id_number', models.CharField(max_length=10, unique=True, verbose_name='ID number')),
-                ('id_type', models.CharField(choices=[('citizen', 'Citizen'), ('resident', 'Resident')], max_length=10)),
-                ('name_ar', models.CharField(max_length=200, verbose_name='name (Arabic)')),
-                ('name_en', models.CharField(max_length=200, verbose_name='name (English)')),
-                ('gender', models.CharField(choices=[('M', 'Male'), ('F', 'Female')], max_length=1)),
-                ('nationality', models.CharField(max_length=2, verbose_name='nationality')),
-                ('mother_nationality', models.CharField(blank=True, max_length=2, verbose_name="mother's nationality")),
-                ('date_of_birth', models.DateField(verbose_name='date of birth')),
-                ('mobile', models.CharField(max_length=16, verbose_name='registered mobile')),
-                ('iqama_expiry', models.DateField(blank=True, null=True, verbose_name='iqama expiry')),
-                ('residency_status', models.CharField(choices=[('valid', 'Valid'), ('expired', 'Expired'), ('absent', 'Reported absent from work')], default='valid', max_length=10)),
-                ('has_criminal_case', models.BooleanField(default=False, verbose_name='criminal or security case')),
-                ('owes_sponsor', models.BooleanField(default=False, verbose_name='financial obligations to the sponsor')),
-                ('traffic_fines_due_halalas', models.PositiveBigIntegerField(default=0, verbose_name='unpaid traffic fines')),
-                ('has_exit_visa', models.BooleanField(default=False, verbose_name='exit visa issued')),
-                ('transfer_count', models.PositiveSmallIntegerField(default=0, verbose_name='times transferred')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "id_number",
+                    models.CharField(max_length=10, unique=True, verbose_name="ID number"),
+                ),
+                (
+                    "id_type",
+                    models.CharField(
+                        choices=[("citizen", "Citizen"), ("resident", "Resident")], max_length=10
+                    ),
+                ),
+                ("name_ar", models.CharField(max_length=200, verbose_name="name (Arabic)")),
+                ("name_en", models.CharField(max_length=200, verbose_name="name (English)")),
+                (
+                    "gender",
+                    models.CharField(choices=[("M", "Male"), ("F", "Female")], max_length=1),
+                ),
+                ("nationality", models.CharField(max_length=2, verbose_name="nationality")),
+                (
+                    "mother_nationality",
+                    models.CharField(blank=True, max_length=2, verbose_name="mother's nationality"),
+                ),
+                ("date_of_birth", models.DateField(verbose_name="date of birth")),
+                ("mobile", models.CharField(max_length=16, verbose_name="registered mobile")),
+                (
+                    "iqama_expiry",
+                    models.DateField(blank=True, null=True, verbose_name="iqama expiry"),
+                ),
+                (
+                    "residency_status",
+                    models.CharField(
+                        choices=[
+                            ("valid", "Valid"),
+                            ("expired", "Expired"),
+                            ("absent", "Reported absent from work"),
+                        ],
+                        default="valid",
+                        max_length=10,
+                    ),
+                ),
+                (
+                    "has_criminal_case",
+                    models.BooleanField(default=False, verbose_name="criminal or security case"),
+                ),
+                (
+                    "owes_sponsor",
+                    models.BooleanField(
+                        default=False, verbose_name="financial obligations to the sponsor"
+                    ),
+                ),
+                (
+                    "traffic_fines_due_halalas",
+                    models.PositiveBigIntegerField(default=0, verbose_name="unpaid traffic fines"),
+                ),
+                (
+                    "has_exit_visa",
+                    models.BooleanField(default=False, verbose_name="exit visa issued"),
+                ),
+                (
+                    "transfer_count",
+                    models.PositiveSmallIntegerField(default=0, verbose_name="times transferred"),
+                ),
             ],
             options={
-                'ordering': ['id_number'],
+                "ordering": ["id_number"],
             },
         ),
         migrations.CreateModel(
-            name='Sponsorship',
+            name="Sponsorship",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('started_at', models.DateTimeField()),
-                ('ended_at', models.DateTimeField(blank=True, null=True)),
-                ('sponsor', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='sponsored', to='identity.person')),
-                ('worker', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='sponsorships', to='identity.person')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                ("started_at", models.DateTimeField()),
+                ("ended_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "sponsor",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="sponsored",
+                        to="identity.person",
+                    ),
+                ),
+                (
+                    "worker",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="sponsorships",
+                        to="identity.person",
+                    ),
+                ),
             ],
             options={
-                'indexes': [models.Index(condition=models.Q(('ended_at__isnull', True)), fields=['sponsor'], name='identity_current_by_sponsor')],
-                'constraints': [models.UniqueConstraint(condition=models.Q(('ended_at__isnull', True)), fields=('worker',), name='identity_one_current_sponsor_per_worker'), models.CheckConstraint(condition=models.Q(('worker', models.F('sponsor')), _negated=True), name='identity_no_self_sponsorship')],
+                "indexes": [
+                    models.Index(
+                        condition=models.Q(("ended_at__isnull", True)),
+                        fields=["sponsor"],
+                        name="identity_current_by_sponsor",
+                    )
+                ],
+                "constraints": [
+                    models.UniqueConstraint(
+                        condition=models.Q(("ended_at__isnull", True)),
+                        fields=("worker",),
+                        name="identity_one_current_sponsor_per_worker",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(("worker", models.F("sponsor")), _negated=True),
+                        name="identity_no_self_sponsorship",
+                    ),
+                ],
             },
         ),
     ]

@@ -5,4 +5,5 @@ from absher.catalog import selectors
 
 
 def home(request: HttpRequest) -> HttpResponse:
-    return render(request, "portal/home.html", {"departments": selectors.departments_with_services()})
+    departments = selectors.departments_with_services()
+    return render(request, "portal/home.html", {"departments": departments})

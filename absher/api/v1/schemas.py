@@ -1,0 +1,33 @@
+"""Shapes shared by several routers."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from ninja import Field, Schema
+
+from absher.accounts.models import OtpChallenge
+from absher.identity.rules import mobile_masked
+
+
+class ChallengeOut(Schema):
+    challenge_id: str = Field(description="Names the verification code sent by SMS.")
+    expires_at: dt.datetime
+    sent_to: str = Field(description="The mobile number the code went to, masked.")
+
+
+class ChallengeVerifyIn(Schema):
+    challenge_id: str = Field(max_length=64)
+    code: str = Field(max_length=12)
+
+
+class ResultOut(Schema):
+    result: str
+
+
+def challenge_out(challenge: OtpChallenge) -> dict:
+    return {
+        "challenge_id": str(challenge.public_id),
+        "expires_at": challenge.expires_at,
+        "sent_to": mobile_masked(challenge.mobile),
+    }

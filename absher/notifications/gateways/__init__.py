@@ -1,0 +1,1 @@
+"""SMS gateways behind one interface; `registry.get_gateway()` returns the configured one."""
