@@ -7,6 +7,9 @@ import os
 
 import pytest
 
+# API clients, people, sign-in and request-signing helpers shared by every app's tests.
+pytest_plugins = ["absher.accounts.tests.support"]
+
 
 def required(name: str) -> bool:
     return os.environ.get(name, "").lower() not in ("", "0", "false", "no")

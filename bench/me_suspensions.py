@@ -54,6 +54,11 @@ def parse_arguments() -> argparse.Namespace:
     parser.add_argument("--warmup", type=int, default=50, help="untimed requests first")
     parser.add_argument("--seed", type=int, default=5)
     parser.add_argument("--drop", action="store_true", help="drop the database at the end")
+    parser.add_argument(
+        "--reuse",
+        action="store_true",
+        help="keep the database loaded by an earlier run with the same --persons (no load)",
+    )
     return parser.parse_args()
 
 
@@ -239,51 +244,15 @@ def suspension_rows(
         )
 
 
-def percentile(sorted_values: list[float], fraction: float) -> float:
-    """Nearest-rank percentile of an already sorted list."""
-    rank = max(1, round(fraction * len(sorted_values) + 0.5)) - 1
-    return sorted_values[min(rank, len(sorted_values) - 1)]
-
-
-def main() -> None:
-    options = parse_arguments()
-    url, maintenance_url = bench_url(options.database)
-    n = options.persons
-    print(f"# GET /api/v1/me/suspensions — {n:,} persons, {2 * n:,} suspensions")
-    print(f"database {options.database} (recreated), settings config.settings.test")
-
-    started = time.perf_counter()
-    database_recreate(maintenance_url, options.database)
-    os.environ["DATABASE_URL"] = url
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.test")
-    import django
-
-    django.setup()
-    from django.core.management import call_command
+def load(n: int, authority_ids: list[int], seed: int) -> None:
+    """COPY n persons and 2×n suspensions, then VACUUM ANALYZE; prints how long each took."""
     from django.db import connection
     from django.db.models import Max, Min
-    from django.test import Client
-    from django.test.utils import CaptureQueriesContext
 
-    from absher.accounts.constants import AccountStatus, ActivationMethod
-    from absher.accounts.models import Authority, User
-    from absher.accounts.services.tokens import tokens_issue
     from absher.catalog.models import Department, Service
-    from absher.core import clock
     from absher.identity.models import Person
-    from absher.identity.rules import id_number_with_check_digit
     from absher.suspensions.models import Suspension
-    from absher.suspensions.selectors import suspensions_active_for
-    from absher.suspensions.services import suspension_lift, suspension_place
 
-    call_command("migrate", interactive=False, verbosity=0)
-    migrated = time.perf_counter()
-    print(f"create + migrate: {migrated - started:.1f} s")
-
-    authorities = [
-        Authority.objects.create(code=code, name_ar=name_ar, name_en=name_en)
-        for code, name_ar, name_en in BENCH_AUTHORITIES
-    ]
     load_started = time.perf_counter()
     loaded_persons = copy_rows(Person._meta.db_table, PERSON_COLUMNS, person_rows(n))
     persons_done = time.perf_counter()
@@ -297,24 +266,18 @@ def main() -> None:
             count=2 * n,
             first_person_id=first_id,
             persons=n,
-            authority_ids=[a.pk for a in authorities],
+            authority_ids=authority_ids,
             department_ids=list(Department.objects.values_list("pk", flat=True)),
             service_ids=list(
                 Service.objects.filter(is_suspendable=True).values_list("pk", flat=True)
             ),
-            seed=options.seed,
+            seed=seed,
         ),
     )
     suspensions_done = time.perf_counter()
     with connection.cursor() as cursor:
         cursor.execute(f"VACUUM ANALYZE {Person._meta.db_table}")
         cursor.execute(f"VACUUM ANALYZE {Suspension._meta.db_table}")
-        cursor.execute(
-            "SELECT pg_size_pretty(pg_total_relation_size(%s))", [Suspension._meta.db_table]
-        )
-        suspensions_size = cursor.fetchone()[0]
-        cursor.execute("SELECT pg_size_pretty(pg_relation_size('suspensions_active_by_person'))")
-        partial_index_size = cursor.fetchone()[0]
     analysed = time.perf_counter()
     print(
         f"load: persons {loaded_persons:,} rows in {persons_done - load_started:.1f} s "
@@ -326,6 +289,69 @@ def main() -> None:
     )
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"peak memory of this process after the load: {peak_mb:.0f} MB")
+
+
+def percentile(sorted_values: list[float], fraction: float) -> float:
+    """Nearest-rank percentile of an already sorted list."""
+    rank = max(1, round(fraction * len(sorted_values) + 0.5)) - 1
+    return sorted_values[min(rank, len(sorted_values) - 1)]
+
+
+def main() -> None:
+    options = parse_arguments()
+    url, maintenance_url = bench_url(options.database)
+    n = options.persons
+    print(f"# GET /api/v1/me/suspensions — {n:,} persons, {2 * n:,} suspensions")
+    print(
+        f"database {options.database} ({'reused' if options.reuse else 'recreated'}), "
+        "settings config.settings.test"
+    )
+
+    started = time.perf_counter()
+    if not options.reuse:
+        database_recreate(maintenance_url, options.database)
+    os.environ["DATABASE_URL"] = url
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.test")
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    from absher.accounts.constants import AccountStatus, ActivationMethod
+    from absher.accounts.models import Authority, User
+    from absher.accounts.services.tokens import tokens_issue
+    from absher.core import clock
+    from absher.identity.models import Person
+    from absher.identity.rules import id_number_with_check_digit
+    from absher.suspensions.models import Suspension
+    from absher.suspensions.selectors import suspensions_active_for
+    from absher.suspensions.services import suspension_lift, suspension_place
+
+    call_command("migrate", interactive=False, verbosity=0)
+    migrated = time.perf_counter()
+    print(f"{'' if options.reuse else 'create + '}migrate: {migrated - started:.1f} s")
+
+    authorities = [
+        Authority.objects.get_or_create(code=code, defaults={"name_ar": ar, "name_en": en})[0]
+        for code, ar, en in BENCH_AUTHORITIES
+    ]
+    if options.reuse:
+        print(
+            f"reused: {Person.objects.count():,} persons, {Suspension.objects.count():,} "
+            "suspensions already loaded (no load this run)"
+        )
+    else:
+        load(n, [a.pk for a in authorities], options.seed)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pg_size_pretty(pg_total_relation_size(%s))", [Suspension._meta.db_table]
+        )
+        suspensions_size = cursor.fetchone()[0]
+        cursor.execute("SELECT pg_size_pretty(pg_relation_size('suspensions_active_by_person'))")
+        partial_index_size = cursor.fetchone()[0]
     print(
         f"suspensions table with indexes: {suspensions_size}; "
         f"partial index suspensions_active_by_person: {partial_index_size}; "
@@ -333,23 +359,27 @@ def main() -> None:
     )
 
     # The subject: an activated account with exactly 5 active suspensions (and 2 lifted ones).
-    subject = Person.objects.create(
+    subject, _ = Person.objects.get_or_create(
         id_number=id_number_with_check_digit("199999999"),
-        id_type="citizen",
-        name_ar="نورة بنت خالد العتيبي",
-        name_en="Noura Khalid Alotaibi",
-        gender="F",
-        nationality="SA",
-        date_of_birth=dt.date(1990, 5, 17),
-        mobile="+966501234567",
+        defaults={
+            "id_type": "citizen",
+            "name_ar": "نورة بنت خالد العتيبي",
+            "name_en": "Noura Khalid Alotaibi",
+            "gender": "F",
+            "nationality": "SA",
+            "date_of_birth": dt.date(1990, 5, 17),
+            "mobile": "+966501234567",
+        },
     )
-    user = User.objects.create(
+    user, _ = User.objects.get_or_create(
         username="bench.subject",
-        person=subject,
-        mobile=subject.mobile,
-        status=AccountStatus.ACTIVE,
-        activation_method=ActivationMethod.NATIONAL_ID,
-        activated_at=clock.now(),
+        defaults={
+            "person": subject,
+            "mobile": subject.mobile,
+            "status": AccountStatus.ACTIVE,
+            "activation_method": ActivationMethod.NATIONAL_ID,
+            "activated_at": clock.now(),
+        },
     )
     scopes = [
         "all",

@@ -11,10 +11,12 @@ from dataclasses import dataclass
 from functools import wraps
 from typing import Any, cast
 
+from django.conf import settings
 from django.contrib.auth.views import redirect_to_login
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import resolve, reverse
+from django.utils import translation
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
@@ -60,6 +62,14 @@ def staff_required(*roles: str) -> Callable[[View], View]:
     return decorator
 
 
+def officer_label(member: StaffMember) -> str:
+    """How an officer appears in a person's access log: role and office, in the platform's
+    language (the log keeps the text as written)."""
+    office = member.office.code if member.office else ""
+    with translation.override(settings.LANGUAGE_CODE):
+        return f"{StaffRole(member.role).label} — {office}"
+
+
 def forbidden(request: HttpRequest, member: StaffMember | None) -> HttpResponse:
     return render(
         request, "backoffice/forbidden.html", {"is_staff": member is not None}, status=403
@@ -78,6 +88,11 @@ SECTIONS = (
         "backoffice:activation",
         _("Activate e-services in person"),
         _("Find a person by ID number, record the original documents you checked, activate."),
+    ),
+    Section(
+        "backoffice:request_queue",
+        _("E-service requests to decide"),
+        _("Paid requests waiting for a decision: complete them, or reject them with a refund."),
     ),
     Section(
         "backoffice:suspension_list",
@@ -109,6 +124,14 @@ SECTIONS = (
         "backoffice:service_list",
         _("E-services catalogue"),
         _("E-services, their fees and whether they need activation."),
+    ),
+    Section(
+        "backoffice:reconciliation",
+        _("Payment reconciliation"),
+        _(
+            "Per day and channel: bank notifications received against payments applied, with "
+            "every mismatch."
+        ),
     ),
 )
 

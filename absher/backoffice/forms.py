@@ -4,6 +4,7 @@ allowed. A refusal from a service comes back as an `ApplicationError` and is sho
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections.abc import Mapping
 from decimal import Decimal
@@ -439,3 +440,70 @@ CALLER_FIELDS = {
     "invalid_date": "date_of_birth",
     "invalid_calendar": "calendar",
 }
+
+
+# Officer: decisions on paid e-service requests
+
+
+class RequestFulfilForm(BackofficeForm):
+    """No fields: the button is the decision. A refusal of the service shows on this form."""
+
+
+class RequestRejectForm(BackofficeForm):
+    reason = forms.CharField(
+        label=_("Reason for the rejection"),
+        help_text=_(
+            "The person reads this reason in their Absher messages and by SMS. At most 500 "
+            "characters."
+        ),
+        max_length=500,
+        error_messages={"required": _("Give the reason for the rejection.")},
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+
+REQUEST_REJECT_FIELDS = {"reason_required": "reason"}
+
+
+# Administrator: payment reconciliation
+
+_ISO_DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+class ReconciliationDayForm(BackofficeForm):
+    """The day to reconcile, from the query string. `latest` is the last day that can have
+    figures (today, UTC); later days are refused rather than shown as empty."""
+
+    date = forms.CharField(
+        label=_("Day"),
+        help_text=_(
+            "Year-month-day, for example 2026-11-25. A day runs from midnight to midnight UTC."
+        ),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date", "dir": "ltr"}),
+    )
+
+    def __init__(self, *args: Any, latest: dt.date, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.latest = latest
+        self.fields["date"].widget.attrs["max"] = latest.isoformat()
+
+    def clean_date(self) -> dt.date | None:
+        text = normalize_digits(self.cleaned_data["date"])
+        if not text:
+            return None
+        invalid = ValidationError(
+            _("Enter the day as year-month-day, for example 2026-11-25."), code="invalid_date"
+        )
+        if _ISO_DAY.match(text) is None:
+            raise invalid
+        try:
+            day = dt.date.fromisoformat(text)
+        except ValueError:
+            raise invalid from None
+        if day > self.latest:
+            raise ValidationError(
+                _("The day cannot be in the future: choose today or an earlier day."),
+                code="date_in_future",
+            )
+        return day

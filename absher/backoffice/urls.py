@@ -7,6 +7,8 @@ from absher.backoffice.views import (
     home,
     organisations,
     partners,
+    reconciliation,
+    service_requests,
     session,
     suspensions,
 )
@@ -24,6 +26,18 @@ urlpatterns = [
     path("activation/", activation.activation_find, name="activation"),
     path("activation/activate/", activation.activation_activate, name="activation_activate"),
     path("activation/done/", activation.activation_done, name="activation_done"),
+    path("requests/", service_requests.request_queue, name="request_queue"),
+    path("requests/<int:request_id>/", service_requests.request_detail, name="request_detail"),
+    path(
+        "requests/<int:request_id>/fulfil/",
+        service_requests.request_fulfil,
+        name="request_fulfil",
+    ),
+    path(
+        "requests/<int:request_id>/reject/",
+        service_requests.request_reject,
+        name="request_reject",
+    ),
     # Authority clerk (new/ comes before the references it would otherwise be taken for)
     path("suspensions/", suspensions.suspension_list, name="suspension_list"),
     path("suspensions/new/", suspensions.suspension_new, name="suspension_new"),
@@ -47,4 +61,5 @@ urlpatterns = [
     path("partners/<slug:code>/rotate/", partners.partner_rotate, name="partner_rotate"),
     path("catalogue/", catalogue.service_list, name="service_list"),
     path("catalogue/<slug:code>/", catalogue.service_edit, name="service_edit"),
+    path("reconciliation/", reconciliation.reconciliation, name="reconciliation"),
 ]

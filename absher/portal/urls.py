@@ -1,6 +1,6 @@
 from django.urls import path
 
-from absher.portal.views import accounts, activation, home, profile, services
+from absher.portal.views import accounts, activation, home, profile, services, suspensions
 
 app_name = "portal"
 
@@ -36,6 +36,7 @@ urlpatterns = [
     path("activation/done/", activation.activation_done, name="activation_done"),
     # E-services (activated accounts)
     path("services/", services.services, name="services"),
+    path("services/suspensions/", suspensions.suspensions, name="suspensions"),
     path("services/<slug:code>/activate/", services.service_activate, name="service_activate"),
     path(
         "services/<slug:code>/activate/verify/",

@@ -83,4 +83,4 @@ class Suspension(BaseModel):
             return f"department:{self.scope_department.code}"
         if self.scope_kind == ScopeKind.SERVICE and self.scope_service is not None:
             return f"service:{self.scope_service.code}"
-        return ScopeKind.ALL
+        return str(ScopeKind.ALL.value)

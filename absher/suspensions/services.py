@@ -14,7 +14,7 @@ from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
 from absher.accounts.constants import StaffRole
-from absher.accounts.models import Authority, Partner, StaffMember
+from absher.accounts.models import Authority, Partner, StaffMember, User
 from absher.accounts.services.registration import person_identify
 from absher.audit.services import audit_record, audit_record_access
 from absher.catalog.models import Department, Service
@@ -165,7 +165,15 @@ def suspension_place(
                 placed_by_type=actor_type,
                 placed_by_id=actor_id,
                 status=SuspensionStatus.ACTIVE,
-                **proposed,
+                # The objects rather than their ids, so the answer and the texts need no queries.
+                person=person,
+                scope_department=parsed_scope.department,
+                scope_service=parsed_scope.service,
+                **{
+                    name: value
+                    for name, value in proposed.items()
+                    if name not in ("person_id", "scope_department_id", "scope_service_id")
+                },
             )
             audit_record(
                 action="suspension.placed",
@@ -267,10 +275,16 @@ def _text_in(language: str, text: Any, suspension: Suspension) -> str:
         }
 
 
+def _sms_language(person: Person) -> str:
+    """The language of the person's account (Arabic without an account, or when it says so)."""
+    chosen = User.objects.filter(person=person).values_list("language", flat=True).first()
+    return "en" if chosen == "en" else "ar"
+
+
 def _notify(suspension: Suspension, *, placed: bool) -> None:
-    """An inbox message with the reason and how to lift, and a short Arabic SMS naming the authority
-    and the reference (the reason stays off the lock screen; the inbox and the suspensions page
-    have it)."""
+    """An inbox message with the reason and how to lift, and a short SMS naming the authority and
+    the reference in the language of the person's account (the reason stays off the lock screen;
+    the inbox and the suspensions page have it)."""
     title, body, sms = (
         (_PLACED_TITLE, _PLACED_BODY, _PLACED_SMS)
         if placed
@@ -287,7 +301,9 @@ def _notify(suspension: Suspension, *, placed: bool) -> None:
         send_sms=False,
     )
     try:
-        sms_send(to=person.mobile, person=person, text=_text_in("ar", sms, suspension))
+        sms_send(
+            to=person.mobile, person=person, text=_text_in(_sms_language(person), sms, suspension)
+        )
     except InvalidInput:
         # The inbox message is there; a registry entry without a usable mobile must not undo the
         # suspension.

@@ -26,6 +26,8 @@ INSTALLED_APPS = [
     "absher.catalog",
     "absher.notifications",
     "absher.suspensions",
+    "absher.payments",
+    "absher.requests",
     "absher.portal",
     "absher.backoffice",
     "absher.api",
@@ -220,3 +222,16 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
 ]
 LOGIN_URL = "portal:login"
+
+# SADAD: the platform's biller code, shown beside every SADAD number.
+SADAD_BILLER_CODE = env.str("SADAD_BILLER_CODE", default="090")
+
+# Periodic sweeps (Celery beat). Correctness never waits for them: services check deadlines
+# themselves; the sweeps tidy statuses, notify and re-queue work lost after a commit.
+CELERY_BEAT_SCHEDULE = {
+    "payments-expire-bills": {"task": "payments.expire_bills", "schedule": 300.0},
+    "payments-redispatch-fulfilments": {
+        "task": "payments.redispatch_fulfilments",
+        "schedule": 300.0,
+    },
+}

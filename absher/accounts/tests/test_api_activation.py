@@ -7,7 +7,7 @@ import pytest
 
 from absher.accounts.models import ActivationCode, OtpChallenge, User
 from absher.accounts.services.activation import activation_by_bank
-from absher.accounts.tests.conftest import (
+from absher.accounts.tests.support import (
     SIGNUP_E164,
     T0,
     account_of,

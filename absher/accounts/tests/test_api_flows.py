@@ -1,7 +1,7 @@
 import pytest
 
 from absher.accounts.models import User
-from absher.accounts.tests.conftest import PASSWORD, last_code
+from absher.accounts.tests.support import PASSWORD, last_code
 
 pytestmark = pytest.mark.django_db
 

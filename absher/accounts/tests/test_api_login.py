@@ -5,7 +5,7 @@ import datetime as dt
 import pytest
 
 from absher.accounts.models import RefreshToken, User
-from absher.accounts.tests.conftest import (
+from absher.accounts.tests.support import (
     PASSWORD,
     SIGNUP_E164,
     T0,

@@ -6,7 +6,7 @@ import datetime as dt
 import pytest
 
 from absher.accounts.models import OtpChallenge, User
-from absher.accounts.tests.conftest import (
+from absher.accounts.tests.support import (
     SIGNUP_E164,
     T0,
     last_code,

@@ -3,7 +3,7 @@
 import pytest
 
 from absher.accounts.models import OtpChallenge, User
-from absher.accounts.tests.conftest import (
+from absher.accounts.tests.support import (
     PASSWORD,
     SIGNUP_E164,
     T0,

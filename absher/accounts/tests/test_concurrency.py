@@ -15,7 +15,7 @@ from absher.accounts.constants import OtpPurpose
 from absher.accounts.models import OtpChallenge, User
 from absher.accounts.services.otp import otp_issue, otp_verify
 from absher.accounts.services.registration import registration_complete, registration_start
-from absher.accounts.tests.conftest import PASSWORD, last_code, make_person, other_code
+from absher.accounts.tests.support import PASSWORD, last_code, make_person, other_code
 from absher.core.errors import ApplicationError
 
 pytestmark = [

@@ -8,7 +8,7 @@ import pytest
 
 from absher.accounts.constants import PartnerKind
 from absher.accounts.models import ActivationCode, User
-from absher.accounts.tests.conftest import (
+from absher.accounts.tests.support import (
     T0,
     account_of,
     last_code,

@@ -3,7 +3,7 @@
 import pytest
 
 from absher.accounts.models import ServiceActivation
-from absher.accounts.tests.conftest import (
+from absher.accounts.tests.support import (
     SIGNUP_E164,
     T0,
     account_of,

@@ -8,7 +8,7 @@ import datetime as dt
 import pytest
 
 from absher.accounts.constants import PartnerKind
-from absher.accounts.tests.conftest import (
+from absher.accounts.tests.support import (
     T0,
     make_partner,
     make_person,

@@ -7,7 +7,7 @@ import datetime as dt
 import pytest
 
 from absher.accounts.constants import StaffRole
-from absher.accounts.tests.conftest import T0
+from absher.accounts.tests.support import T0
 from absher.audit.models import AuditEvent
 from absher.core.errors import ApplicationError
 from absher.identity.rules import hijri_from_gregorian, id_number_with_check_digit

@@ -10,7 +10,7 @@ from django.test.utils import CaptureQueriesContext
 
 from absher.accounts.constants import AccountStatus
 from absher.accounts.models import OtpChallenge, ServiceActivation
-from absher.accounts.tests.conftest import T0, last_code, make_person
+from absher.accounts.tests.support import T0, last_code, make_person
 from absher.catalog.models import Service
 from absher.suspensions.services import suspension_lift
 from absher.suspensions.tests.helpers import (

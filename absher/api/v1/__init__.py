@@ -3,7 +3,17 @@
 from ninja import NinjaAPI
 
 from absher.api.errors import install_error_handlers
-from absher.api.v1 import activation, auth, catalog, integrations, me, services, suspensions
+from absher.api.v1 import (
+    activation,
+    auth,
+    catalog,
+    integrations,
+    me,
+    payments,
+    requests,
+    services,
+    suspensions,
+)
 
 api = NinjaAPI(
     title="Absher e-services API",
@@ -22,8 +32,12 @@ install_error_handlers(api)
 api.add_router("/auth", auth.router)
 api.add_router("/me", me.router)
 api.add_router("/me", suspensions.me_router)
+api.add_router("/me", payments.me_router)
+api.add_router("/bills", payments.bills_router)
+api.add_router("/requests", requests.router)
 api.add_router("/activation", activation.router)
 api.add_router("/services", services.router)
 api.add_router("/departments", catalog.router)
 api.add_router("/integrations", integrations.router)
 api.add_router("/integrations", suspensions.authority_router)
+api.add_router("/integrations", payments.sadad_router)

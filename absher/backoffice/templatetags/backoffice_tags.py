@@ -61,3 +61,11 @@ def suspension_scope(suspension: Suspension) -> str:
     if suspension.scope_kind == ScopeKind.SERVICE and suspension.scope_service is not None:
         return bilingual_name(suspension.scope_service)
     return _("All services")
+
+
+@register.filter
+def id_number_masked(id_number: str) -> str:
+    """An ID number with all but its last 4 digits hidden ("••••••4567"): enough to tell people
+    apart in a list without disclosing whose data it is."""
+    visible = id_number[-4:]
+    return "•" * (len(id_number) - len(visible)) + visible

@@ -12,6 +12,7 @@ from absher.audit.models import AuditEvent
 from absher.backoffice.access import SECTIONS, staff_required
 from absher.backoffice.tests.conftest import make_account, make_person, signed_in
 from absher.backoffice.tests.test_suspensions import make_suspension
+from absher.payments.models import Bill
 from absher.suspensions.constants import SuspensionStatus
 from absher.suspensions.models import Suspension
 
@@ -28,6 +29,10 @@ PAGES = [
     ("/backoffice/activation/", OFFICER, 200),
     ("/backoffice/activation/activate/", OFFICER, 405),
     ("/backoffice/activation/done/", OFFICER, 302),
+    ("/backoffice/requests/", OFFICER, 200),
+    ("/backoffice/requests/{request}/", OFFICER, 200),
+    ("/backoffice/requests/{request}/fulfil/", OFFICER, 405),
+    ("/backoffice/requests/{request}/reject/", OFFICER, 405),
     ("/backoffice/suspensions/", CLERK, 200),
     ("/backoffice/suspensions/new/", CLERK, 200),
     ("/backoffice/suspensions/{suspension}/", CLERK, 200),
@@ -44,6 +49,7 @@ PAGES = [
     ("/backoffice/partners/{partner}/rotate/", ADMIN, 200),
     ("/backoffice/catalogue/", ADMIN, 200),
     ("/backoffice/catalogue/passport_renewal/", ADMIN, 200),
+    ("/backoffice/reconciliation/", ADMIN, 200),
 ]
 # A clerk of another authority has the clerk's role but none of the court's suspensions.
 OTHER_AUTHORITY_STATUS = {"/backoffice/suspensions/{suspension}/": 404}
@@ -77,8 +83,10 @@ def targets(make_staff, authority):
 @pytest.mark.parametrize("visitor", VISITORS)
 @pytest.mark.parametrize(("template", "roles", "allowed_status"), PAGES)
 def test_every_page_admits_only_its_roles(
-    visitor_client, targets, visitor, template, roles, allowed_status
+    visitor_client, targets, make_paid_request, visitor, template, roles, allowed_status
 ):
+    if "{request}" in template:  # only where needed: paying a bill takes a while
+        targets = {**targets, "request": make_paid_request().pk}
     path = template.format(**targets)
     client = visitor_client(visitor)
 
@@ -146,6 +154,33 @@ def test_only_the_authoritys_clerks_place_and_lift_its_suspensions(
 
 
 @pytest.mark.parametrize(
+    "visitor",
+    [
+        "anonymous",
+        "citizen",
+        StaffRole.AUTHORITY_CLERK,
+        StaffRole.CALL_CENTRE_AGENT,
+        StaffRole.ADMINISTRATOR,
+    ],
+)
+def test_only_officers_decide_requests(visitor_client, make_paid_request, visitor):
+    client = visitor_client(visitor)
+    paid = make_paid_request()
+    request_id = paid.pk
+    events = AuditEvent.objects.count()
+
+    fulfil = client.post(f"/backoffice/requests/{request_id}/fulfil/")
+    reject = client.post(f"/backoffice/requests/{request_id}/reject/", {"reason": "No."})
+
+    expected = 302 if visitor == "anonymous" else 403
+    assert (fulfil.status_code, reject.status_code) == (expected, expected)
+    paid.refresh_from_db()
+    assert (paid.status, paid.decision_note) == ("paid", "")
+    assert Bill.objects.get(sadad_number=paid.sadad_number).status == "paid"
+    assert AuditEvent.objects.count() == events
+
+
+@pytest.mark.parametrize(
     "visitor", ["citizen", StaffRole.OFFICER, StaffRole.AUTHORITY_CLERK, StaffRole.ADMINISTRATOR]
 )
 def test_only_agents_look_up_callers(visitor_client, visitor):
@@ -173,7 +208,7 @@ def test_the_page_table_covers_every_back_office_address():
 @pytest.mark.parametrize(
     ("role", "links"),
     [
-        (StaffRole.OFFICER, ["/backoffice/activation/"]),
+        (StaffRole.OFFICER, ["/backoffice/activation/", "/backoffice/requests/"]),
         (StaffRole.AUTHORITY_CLERK, ["/backoffice/suspensions/"]),
         (StaffRole.CALL_CENTRE_AGENT, ["/backoffice/call-centre/"]),
         (
@@ -184,6 +219,7 @@ def test_the_page_table_covers_every_back_office_address():
                 "/backoffice/authorities/",
                 "/backoffice/partners/",
                 "/backoffice/catalogue/",
+                "/backoffice/reconciliation/",
             ],
         ),
     ],

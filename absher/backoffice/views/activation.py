@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from django.conf import settings
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import translation
@@ -17,7 +16,7 @@ from absher.accounts.constants import StaffRole
 from absher.accounts.selectors import user_get_by_identifier
 from absher.accounts.services.activation import activation_by_officer
 from absher.audit.services import audit_record_access
-from absher.backoffice.access import StaffRequest, staff_required
+from absher.backoffice.access import StaffRequest, officer_label, staff_required
 from absher.backoffice.forms import FindPersonForm, OfficeActivationForm, add_refusal, posted
 from absher.core.errors import ApplicationError
 from absher.identity.rules import id_number_parse, mobile_masked
@@ -30,14 +29,6 @@ if TYPE_CHECKING:
 RESULT_KEY = "backoffice_activation_result"
 LOOK_UP_ACTION = "office_activation.person_looked_up"
 PERSON_NOT_FOUND = _("No person with this ID number is in the registry.")
-
-
-def officer_label(member: StaffMember) -> str:
-    """How the officer appears in the person's access log: role and office, in the platform's
-    language (the log keeps the text as written)."""
-    office = member.office.code if member.office else ""
-    with translation.override(settings.LANGUAGE_CODE):
-        return f"{StaffRole(member.role).label} — {office}"
 
 
 def _record_look_up(member: StaffMember, person: Person) -> None:

@@ -5,21 +5,24 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django import template
 from django.templatetags.tz import do_timezone
+from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
-from absher.audit.constants import ActorType
-from absher.audit.models import AuditEvent
+from absher.catalog.constants import SUSPENSIONS_SERVICE_CODE
 from absher.catalog.models import Service
 from absher.core.clock import display_zone
 from absher.core.money import format_sar
 from absher.identity.rules import format_hijri, mobile_masked
 from absher.notifications.selectors import messages_unread_count
+from absher.suspensions.constants import ScopeKind
+
+if TYPE_CHECKING:
+    from absher.suspensions.models import Suspension
 
 register = template.Library()
 
@@ -70,26 +73,30 @@ def in_language(item: Any, field: str) -> str:
     return str(getattr(item, name, "") or "")
 
 
-ACCESS_ACTIONS: dict[str, Any] = {
-    "office_activation.person_looked_up": gettext_lazy(
-        "Looked up your registry record to activate e-services in person at an Absher office"
-    ),
-}
+@register.filter
+def suspension_scope_text(suspension: Suspension) -> str:
+    """What a suspension covers, in the page's language: every e-service, those of one
+    department, or one e-service."""
+    if suspension.scope_kind == ScopeKind.DEPARTMENT and suspension.scope_department is not None:
+        return _("All services of the %(department)s department") % {
+            "department": in_language(suspension.scope_department, "name")
+        }
+    if suspension.scope_kind == ScopeKind.SERVICE and suspension.scope_service is not None:
+        return _("Only the e-service “%(service)s”") % {
+            "service": in_language(suspension.scope_service, "name")
+        }
+    return _("All e-services")
+
+
+# E-services that have a page of their own in the portal, by service code.
+SERVICE_PAGES = {SUSPENSIONS_SERVICE_CODE: "portal:suspensions"}
 
 
 @register.filter
-def access_action(event: AuditEvent) -> str:
-    """What someone did with the person's data, in words; actions without words of their own are
-    still listed, as a look-up of the person's data."""
-    return str(ACCESS_ACTIONS.get(event.action, gettext_lazy("Looked at your data")))
-
-
-@register.filter
-def access_actor(event: AuditEvent) -> str:
-    """Who looked: the kind of actor and, when recorded, their role and workplace."""
-    kind = str(ActorType(event.actor_type).label) if event.actor_type in ActorType.values else ""
-    label = str(event.data.get("actor_label", "")) if isinstance(event.data, dict) else ""
-    return f"{kind} — {label}" if kind and label else kind or label
+def service_page(service: Service) -> str:
+    """The address of the service's own page, or "" for a service without one."""
+    name = SERVICE_PAGES.get(service.code)
+    return reverse(name) if name else ""
 
 
 @register.inclusion_tag("portal/includes/nav.html", takes_context=True)

@@ -54,6 +54,7 @@ def test_only_the_profile_messages_access_log_and_activation_admit_registered_ac
         "service_activate_verify",
         "service_activated",
         "services",
+        "suspensions",
     ]
 
 

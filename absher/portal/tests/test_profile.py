@@ -1,17 +1,15 @@
-"""The person's own pages: my account, messages and who looked at my data; and the main menu."""
+"""The person's own pages: my account and messages; and the main menu. Who looked at my data is in
+test_access_log.py."""
 
 import datetime as dt
 import re
 
 import pytest
 
-from absher.audit.services import audit_record_access
 from absher.identity.tests.factories import PersonFactory
 from absher.notifications.models import Message
 from absher.notifications.services import notification_send
 from absher.portal.tests.conftest import T0, h1, later, make_account
-
-OFFICER_LABEL = "Absher office officer — riyadh-olaya"
 
 
 def summary(html: str) -> dict[str, str]:
@@ -154,45 +152,6 @@ def test_an_empty_inbox(browser, registered):
     html = browser.sign_in_as(registered).get("/messages/").text
 
     assert '<p class="empty">لا توجد لديك رسائل.</p>' in html
-
-
-@pytest.mark.django_db
-def test_who_looked_at_my_data(browser, registered):
-    audit_record_access(
-        action="office_activation.person_looked_up",
-        actor_type="staff",
-        actor_id="7",
-        person=registered.person,
-        data={"actor_label": OFFICER_LABEL},
-    )
-    audit_record_access(
-        action="office_activation.person_looked_up",
-        actor_type="staff",
-        actor_id="7",
-        person=PersonFactory(),
-        data={"actor_label": OFFICER_LABEL},
-    )
-
-    html = browser.sign_in_as(registered).get("/access-log/").text
-
-    assert h1(html) == "من اطّلع على بياناتي"
-    rows = re.findall(
-        r"<tr>\s*<td>(.*?)</td>\s*<td>(.*?)</td>\s*<td>(.*?)</td>\s*</tr>", html, re.S
-    )
-    assert [tuple(re.sub(r"<[^>]+>", "", cell) for cell in row) for row in rows] == [
-        (
-            "1 مارس، 2026 1:05 م",
-            f"موظف — {OFFICER_LABEL}",
-            "اطّلع على سجلك في السجل الوطني لتفعيل الخدمات الإلكترونية حضوريًا في أحد مكاتب أبشر",
-        )
-    ]
-
-
-@pytest.mark.django_db
-def test_an_empty_access_log(browser, registered):
-    html = browser.sign_in_as(registered).get("/access-log/").text
-
-    assert '<p class="empty">لم يطّلع أحد على بياناتك.</p>' in html
 
 
 @pytest.mark.django_db

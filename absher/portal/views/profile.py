@@ -17,6 +17,7 @@ from absher.core.errors import NotFound
 from absher.notifications.selectors import messages_for
 from absher.notifications.services import message_mark_read
 from absher.portal.access import PersonRequest, person_required
+from absher.portal.access_log import access_lines
 
 PAGE_SIZE = 20
 
@@ -67,4 +68,8 @@ def access_log(request: PersonRequest) -> HttpResponse:
     page = Paginator(access_log_for(person=request.person), PAGE_SIZE).get_page(
         request.GET.get("page")
     )
-    return render(request, "portal/me/access_log.html", {"page": page})
+    return render(
+        request,
+        "portal/me/access_log.html",
+        {"page": page, "lines": access_lines(page.object_list)},
+    )

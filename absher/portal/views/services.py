@@ -54,7 +54,12 @@ def services(request: PersonRequest) -> HttpResponse:
         }
         for department in catalog_selectors.departments_with_services()
     ]
-    return render(request, "portal/services/list.html", {"departments": departments})
+    has_suspended = any(item["suspended"] for item in for_viewer.values())
+    return render(
+        request,
+        "portal/services/list.html",
+        {"departments": departments, "has_suspended": has_suspended},
+    )
 
 
 def _offered_service(code: str) -> Service:

@@ -9,7 +9,7 @@ from typing import Any
 from absher.accounts.constants import AccountStatus, ActivationMethod, PartnerKind, StaffRole
 from absher.accounts.models import Authority, Partner, StaffMember, User
 from absher.accounts.services.tokens import tokens_issue
-from absher.accounts.tests.conftest import Api, make_partner, signed_headers, signed_post
+from absher.accounts.tests.support import Api, make_partner, signed_headers, signed_post
 from absher.audit.models import AuditEvent
 from absher.core import clock
 from absher.identity.models import Person

@@ -1,6 +1,10 @@
 """Races with real threads and separate PostgreSQL connections: an authority's system sending the
 same suspension ten times at once places it once (the unique reference decides, not a
-check-then-insert), and ten lifts at once lift it once."""
+check-then-insert), and ten lifts at once lift it once.
+
+`serialized_rollback`: each test ends by emptying every table; the catalogue and the content types
+that the migrations wrote are restored for the tests that follow (as the other transactional tests
+of the suite do, so that their restores do not collide)."""
 
 from __future__ import annotations
 
@@ -13,7 +17,7 @@ import pytest
 from django.db import connection
 from django.test import Client
 
-from absher.accounts.tests.conftest import make_person, signed_headers
+from absher.accounts.tests.support import make_person, signed_headers
 from absher.audit.models import AuditEvent
 from absher.audit.selectors import audit_chain_verify
 from absher.notifications.models import Message
@@ -22,7 +26,7 @@ from absher.suspensions.tests.helpers import PLACE, authority_partner, body, lif
 
 pytestmark = [
     pytest.mark.postgres,
-    pytest.mark.django_db(transaction=True),
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
     pytest.mark.usefixtures("audit_truncate_allowed"),
 ]
 

@@ -4,7 +4,7 @@ import pytest
 
 from absher.accounts.demo import AUTHORITIES
 from absher.accounts.models import Authority
-from absher.accounts.tests.conftest import make_person
+from absher.accounts.tests.support import make_person
 from absher.suspensions.demo import DEMO_SUSPENSIONS, demo_suspensions_load
 from absher.suspensions.models import Suspension
 

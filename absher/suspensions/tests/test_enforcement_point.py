@@ -20,9 +20,10 @@ The design, in three parts:
    `…/requests`, `…/cases` or `…/card-payment`, on any surface — must reach a declared entry point:
    its view, or a function it calls, refers to a declared function. A route that looks like a
    start but is not one goes into NOT_A_START with the reason, so that each new route is a
-   decision someone wrote down. The API routes among them whose only path parameter is the
-   service code are also called over HTTP as the suspended person (with a body built from the
-   OpenAPI document) and must answer 403 `service_suspended` without changing anything.
+   decision someone wrote down. The API routes among them that name the service (the path's
+   `code`, or the body's `service_code`) are also called over HTTP as the suspended person, with
+   a body built from the OpenAPI document, and must answer 403 `service_suspended` without
+   changing anything.
 
 Adding an entry point (a transfer, a request, a card payment) is one decorator on its domain
 function; adding a route that starts one without the decorator fails part 3; declaring one that
@@ -44,7 +45,7 @@ from django.urls import URLPattern, URLResolver, get_resolver
 
 from absher.accounts.selectors import service_is_offered_to
 from absher.accounts.services import activation
-from absher.accounts.tests.conftest import T0
+from absher.accounts.tests.support import T0
 from absher.api.v1 import api as api_v1
 from absher.catalog.availability import EntryPoint, e_service_entry_points
 from absher.catalog.models import Service
@@ -70,6 +71,11 @@ NOT_A_START: dict[str, str] = {
         "re-sends the code of an activation already started; finishing it (verify) is the "
         "declared entry point service_activation_verify"
     ),
+    "backoffice/requests/<int:request_id>/fulfil/": (
+        "an officer completes a request the person started (through service_request_create) "
+        "and paid; nothing new is started for the person"
+    ),
+    "backoffice/requests/<int:request_id>/reject/": "an officer ends a request; it starts nothing",
 }
 
 # Every declared entry point that exists today (a new one adds itself to the registry).
@@ -298,8 +304,9 @@ def test_the_static_check_catches_a_view_that_bypasses():
     assert not _reaches_entry_point(bypassing_view, declared, set())
 
 
-def _body_for(route: Route, method: str) -> dict[str, Any]:
-    """The smallest body the API's own schema accepts for this operation."""
+def _body_for(route: Route, method: str, service_code: str) -> dict[str, Any]:
+    """The smallest body the API's own schema accepts for this operation, naming the service in
+    `service_code` when it has that field."""
     document = api_v1.get_openapi_schema()
     path = "/" + re.sub(r"<(\w+)>", r"{\1}", route.path)
     operation = document["paths"][path][method.lower()]
@@ -312,7 +319,18 @@ def _body_for(route: Route, method: str) -> dict[str, Any]:
     for name in schema.get("required", []):
         field = _resolve(document, schema["properties"][name])
         body[name] = field["enum"][0] if "enum" in field else placeholders[field.get("type", "")]
+    if "service_code" in body:
+        body["service_code"] = service_code
     return body
+
+
+def _names_the_service(route: Route, method: str) -> bool:
+    """The service is the path's only parameter `code`, or the body's `service_code` when the
+    path has no parameter."""
+    parameters = set(re.findall(r"<(?:\w+:)?(\w+)>", route.path))
+    if parameters == {"code"}:
+        return True
+    return not parameters and "service_code" in _body_for(route, method, "")
 
 
 def _resolve(document: dict[str, Any], schema: dict[str, Any]) -> dict[str, Any]:
@@ -326,27 +344,31 @@ def test_api_routes_that_start_a_chosen_service_refuse_a_suspended_person(
     api, user, court, suspended
 ):
     signed_in(api, user)
-    routes = [
-        route
-        for route in _starts()
-        if route.is_api and set(re.findall(r"<(?:\w+:)?(\w+)>", route.path)) == {"code"}
-    ]
-    assert routes
+    calls = sorted(
+        {
+            (route.path, method)
+            for route in _starts()
+            if route.is_api
+            for method in (route.methods or {"POST"})
+            if _names_the_service(route, method)
+        }
+    )
+    assert ("api/v1/services/<code>/activate", "POST") in calls
+    routes = {route.path: route for route in _starts()}
     service = Service.objects.get(code="worker_services_transfer")
-    for route in routes:
-        for method in sorted(route.methods or {"POST"}):
-            url = "/" + re.sub(r"<(?:\w+:)?code>", service.code, route.path)
-            before = _rows_everywhere()
+    for path, method in calls:
+        url = "/" + re.sub(r"<(?:\w+:)?code>", service.code, path)
+        before = _rows_everywhere()
 
-            response = api.client.generic(
-                method,
-                url,
-                data=json.dumps(_body_for(route, method)),
-                content_type="application/json",
-                headers={"Authorization": f"Bearer {api.token}", "Accept-Language": "en"},
-            )
+        response = api.client.generic(
+            method,
+            url,
+            data=json.dumps(_body_for(routes[path], method, service.code)),
+            content_type="application/json",
+            headers={"Authorization": f"Bearer {api.token}", "Accept-Language": "en"},
+        )
 
-            assert response.status_code == 403, (url, response.json())
-            assert response.json()["code"] == "service_suspended"
-            assert response.json()["details"]["reference"] == "CRT-ALL"
-            assert _rows_everywhere() == before, url
+        assert response.status_code == 403, (method, url, response.json())
+        assert response.json()["code"] == "service_suspended"
+        assert response.json()["details"]["reference"] == "CRT-ALL"
+        assert _rows_everywhere() == before, (method, url)

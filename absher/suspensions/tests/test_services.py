@@ -5,7 +5,7 @@ registry has no usable mobile."""
 import pytest
 from django.utils import translation
 
-from absher.accounts.tests.conftest import T0, make_person, sms_to
+from absher.accounts.tests.support import T0, make_person, sms_to
 from absher.audit.models import AuditEvent
 from absher.catalog.availability import blocks_for, service_start_check
 from absher.catalog.models import Department, Service
@@ -24,6 +24,7 @@ from absher.suspensions.tests.helpers import (
     LIFT_EN,
     REASON_AR,
     REASON_EN,
+    account,
     authority_partner,
     place,
     snapshot,
@@ -259,3 +260,19 @@ def test_different_content_placed_meanwhile_is_a_conflict(person, court, placed_
 
     assert refusal.value.code == "suspension_conflict"
     assert snapshot() == before
+
+
+def test_the_sms_follows_the_language_of_the_persons_account(
+    person, court, django_capture_on_commit_callbacks
+):
+    user = account(person)
+    user.language = "en"
+    user.save(update_fields=["language"])
+
+    with django_capture_on_commit_callbacks(execute=True):
+        place(court, person, "CRT-1")
+
+    assert sms_to(person.mobile) == [
+        "Absher: Court suspended your services (reference CRT-1). The reason and how to lift it "
+        "are under General Services, Temporary suspension of services."
+    ]

@@ -1,0 +1,156 @@
+"""Bills: the person's own, and the SADAD integration used by banks (inquiry and payment
+notifications, signed as SPEC 13 says)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.http import HttpRequest
+from ninja import Field, Router, Schema
+from pydantic import StrictInt
+
+from absher.accounts.constants import PartnerKind
+from absher.api.security import PartnerSignature, activated_token, caller
+from absher.identity.rules import id_number_parse
+from absher.payments import selectors, services
+from absher.payments.models import Bill
+
+me_router = Router(tags=["payments"])
+bills_router = Router(tags=["payments"])
+sadad_router = Router(tags=["integrations"])
+
+bank_signature = PartnerSignature(PartnerKind.BANK)
+
+
+class BillOut(Schema):
+    sadad_number: str
+    biller_code: str
+    amount_halalas: int
+    status: str
+    service_code: str
+    service_name_ar: str
+    service_name_en: str
+    issued_at: dt.datetime
+    expires_at: dt.datetime
+    paid_at: dt.datetime | None
+    paid_channel: str
+
+
+class BillList(Schema):
+    items: list[BillOut]
+
+
+def bill_out(bill: Bill) -> dict:
+    return {
+        "sadad_number": bill.sadad_number,
+        "biller_code": bill.biller_code,
+        "amount_halalas": bill.amount_halalas,
+        "status": bill.status,
+        "service_code": bill.service.code,
+        "service_name_ar": bill.service.name_ar,
+        "service_name_en": bill.service.name_en,
+        "issued_at": bill.issued_at,
+        "expires_at": bill.expires_at,
+        "paid_at": bill.paid_at,
+        "paid_channel": bill.paid_channel,
+    }
+
+
+@me_router.get("/bills", response=BillList, auth=activated_token, summary="My bills")
+def my_bills(request: HttpRequest) -> dict:
+    bills = selectors.bills_of(person=caller(request).person)[:200]
+    return {"items": [bill_out(bill) for bill in bills]}
+
+
+@bills_router.get(
+    "/{sadad_number}", response=BillOut, auth=activated_token, summary="One of my bills"
+)
+def bill_detail(request: HttpRequest, sadad_number: str) -> dict:
+    bill = selectors.bill_get_for_actor(person=caller(request).person, sadad_number=sadad_number)
+    return bill_out(bill)
+
+
+class InquiryIn(Schema):
+    id_number: str = Field(max_length=32)
+    service_code: str | None = Field(default=None, max_length=60)
+
+
+class InquiryBillOut(Schema):
+    sadad_number: str
+    biller_code: str
+    amount: int = Field(description="Halalas.")
+    service: str
+    expires_at: dt.datetime
+
+
+class InquiryOut(Schema):
+    items: list[InquiryBillOut]
+
+
+@sadad_router.post(
+    "/sadad/inquiry",
+    response=InquiryOut,
+    auth=bank_signature,
+    summary="A bank asks what an ID owes (optionally for one service)",
+)
+def sadad_inquiry(request: HttpRequest, payload: InquiryIn) -> dict:
+    bills = services.bills_inquire_for_bank(
+        partner_code=caller(request).code,
+        id_number=id_number_parse(payload.id_number).value,
+        service_code=payload.service_code or "",
+    )
+    return {
+        "items": [
+            {
+                "sadad_number": bill.sadad_number,
+                "biller_code": bill.biller_code,
+                "amount": bill.amount_halalas,
+                "service": bill.service.code,
+                "expires_at": bill.expires_at,
+            }
+            for bill in bills
+        ]
+    }
+
+
+class SadadPaymentIn(Schema):
+    sadad_number: str = Field(max_length=32)
+    amount: StrictInt = Field(description="Halalas, a whole number.")
+    bank_code: str = Field(max_length=16)
+    bank_reference: str = Field(max_length=64)
+    paid_at: dt.datetime
+
+
+class SadadPaymentOut(Schema):
+    result: str
+    sadad_number: str
+    amount: int
+    bill_status: str
+
+
+@sadad_router.post(
+    "/sadad/payments",
+    response=SadadPaymentOut,
+    auth=bank_signature,
+    summary="A bank's payment notification: applied exactly once",
+)
+def sadad_payment(request: HttpRequest, payload: SadadPaymentIn) -> dict:
+    paid_at = payload.paid_at
+    if paid_at.tzinfo is None:
+        paid_at = paid_at.replace(tzinfo=dt.UTC)
+    outcome = services.bill_pay_from_bank(
+        partner_code=caller(request).code,
+        payment=services.BankPayment(
+            sadad_number=payload.sadad_number.strip(),
+            amount_halalas=payload.amount,
+            bank_code=payload.bank_code,
+            bank_reference=payload.bank_reference,
+            paid_at=paid_at,
+        ),
+    )
+    return {
+        "result": outcome.result,
+        "sadad_number": outcome.bill.sadad_number,
+        "amount": outcome.payment.amount_halalas,
+        "bill_status": outcome.bill.status,
+    }

@@ -1,0 +1,59 @@
+import datetime as dt
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
+
+
+class BillStatus(models.TextChoices):
+    """A SADAD bill (فاتورة سداد)."""
+
+    UNPAID = "unpaid", pgettext_lazy("bill status", "Unpaid")
+    PAID = "paid", pgettext_lazy("bill status", "Paid")
+    EXPIRED = "expired", pgettext_lazy("bill status", "Expired")
+    CANCELLED = "cancelled", pgettext_lazy("bill status", "Cancelled")
+    REFUNDED = "refunded", pgettext_lazy("bill status", "Refunded")
+
+
+BILL_TRANSITIONS: dict[str, frozenset[str]] = {
+    BillStatus.UNPAID: frozenset({BillStatus.PAID, BillStatus.EXPIRED, BillStatus.CANCELLED}),
+    BillStatus.PAID: frozenset({BillStatus.REFUNDED}),
+    BillStatus.EXPIRED: frozenset(),
+    BillStatus.CANCELLED: frozenset(),
+    BillStatus.REFUNDED: frozenset(),
+}
+BILL_FINAL_STATUSES = frozenset(s for s, nexts in BILL_TRANSITIONS.items() if not nexts)
+
+
+class PaymentChannel(models.TextChoices):
+    SADAD = "sadad", _("Bank or ATM (SADAD)")
+    CARD = "card", _("Credit or debit card")
+
+
+class NotificationResult(models.TextChoices):
+    APPLIED = "applied", pgettext_lazy("bank notification result", "Applied")
+    DUPLICATE = "duplicate", pgettext_lazy("bank notification result", "Duplicate")
+    REJECTED = "rejected", pgettext_lazy("bank notification result", "Rejected")
+
+
+class FulfilmentStatus(models.TextChoices):
+    PENDING = "pending", pgettext_lazy("fulfilment status", "Pending")
+    DONE = "done", pgettext_lazy("fulfilment status", "Done")
+    FAILED = "failed", pgettext_lazy("fulfilment status", "Failed")
+
+
+MAX_BILL_LIFETIME = dt.timedelta(days=29)
+DEFAULT_BILL_LIFETIME = dt.timedelta(days=29)
+# How far a bank's clock may run ahead of ours (SPEC 13: paid_at at most 5 minutes ahead); the
+# same margin lets a payment be stamped a little before the bill's issue.
+PAID_AT_FUTURE_TOLERANCE = dt.timedelta(minutes=5)
+# Times outside these bounds are not payment times (and would not fit a database timestamp).
+PAID_AT_EARLIEST = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
+PAID_AT_STORABLE_LATEST = dt.datetime(9000, 1, 1, tzinfo=dt.UTC)
+SADAD_NUMBER_DIGITS = 13
+# Far above any fee; keeps every amount inside a 64-bit column and refuses absurd notifications.
+MAX_AMOUNT_HALALAS = 10**12
+# After this many failed runs a fulfilment stops being retried and waits for an operator.
+FULFILMENT_MAX_ATTEMPTS = 10
+# A pending fulfilment older than this was lost on its way to the queue (a crash after commit).
+FULFILMENT_REDISPATCH_AFTER = dt.timedelta(minutes=10)
