@@ -3,6 +3,7 @@ request. Each check is one class; operations pick the one they need."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django.http import HttpRequest
@@ -12,7 +13,11 @@ from ninja.security.base import AuthBase
 from absher.accounts.constants import AccountStatus
 from absher.accounts.models import Partner, User
 from absher.accounts.services.activation import account_not_activated
-from absher.accounts.services.partners import SignedRequest, partner_verify_request
+from absher.accounts.services.partners import (
+    SignatureRefused,
+    SignedRequest,
+    partner_verify_request,
+)
 from absher.accounts.services.tokens import access_token_authenticate
 
 
@@ -58,6 +63,24 @@ class PartnerSignature(AuthBase):
             body=request.body,
         )
         return partner_verify_request(request=signed, kinds=self.kinds)
+
+
+class RecordedPartnerSignature(PartnerSignature):
+    """A partner signature whose refusals are also recorded by `on_refused` (the SADAD channel
+    keeps every notification it received, signed or not, for reconciliation)."""
+
+    def __init__(self, *kinds: str, on_refused: Callable[[str, bytes, str], None]) -> None:
+        self.on_refused = on_refused
+        super().__init__(*kinds)
+
+    def __call__(self, request: HttpRequest) -> Partner:
+        try:
+            return super().__call__(request)
+        except SignatureRefused as refusal:
+            # A replay repeats a request already received and recorded: not recorded again.
+            if refusal.code != "replayed_request":
+                self.on_refused(request.headers.get("X-Partner", ""), request.body, refusal.code)
+            raise
 
 
 def caller(request: HttpRequest) -> Any:

@@ -298,12 +298,13 @@ SUSPENSION_FIELDS = {
     "invalid_scope": "scope",
     "unknown_department": "scope",
     "unknown_service": "scope",
+    "service_not_suspendable": "scope",
 }
 
 
 def suspension_fields_for(error: ApplicationError) -> dict[str, str]:
-    if error.code == "invalid_text" and error.extra.get("field"):
-        return {**SUSPENSION_FIELDS, "invalid_text": str(error.extra["field"])}
+    if error.code in ("invalid_text", "text_too_long") and error.extra.get("field"):
+        return {**SUSPENSION_FIELDS, error.code: str(error.extra["field"])}
     return SUSPENSION_FIELDS
 
 

@@ -4,6 +4,7 @@ and each payment is applied exactly once whatever the channel, however often the
 from __future__ import annotations
 
 import datetime as dt
+import json
 import logging
 import re
 import secrets
@@ -539,3 +540,27 @@ def bills_expire_due(*, limit: int = 1000) -> int:
                 )
                 expired += 1
     return expired
+
+
+def bank_notification_refused(*, claimed_partner: str, raw_body: bytes, reason: str) -> None:
+    """Records a payment notification refused before it could be read as one (a bad, stale or
+    replayed signature), so reconciliation lists it. Only what the body claims is kept, capped."""
+    claimed: dict[str, object] = {}
+    try:
+        parsed = json.loads(raw_body or b"{}")
+        if isinstance(parsed, dict):
+            claimed = parsed
+    except (ValueError, UnicodeDecodeError):
+        claimed = {}
+    amount = claimed.get("amount")
+    claimed_amount = amount if isinstance(amount, int) and amount_is_valid(amount) else None
+    BankNotification.objects.create(
+        partner_code=str(claimed_partner)[:40],
+        sadad_number=str(claimed.get("sadad_number", ""))[:32],
+        amount_halalas=claimed_amount,
+        bank_code=str(claimed.get("bank_code", ""))[:16],
+        bank_reference=str(claimed.get("bank_reference", ""))[:64],
+        received_at=clock.now(),
+        result=NotificationResult.REJECTED,
+        reason=reason[:40],
+    )

@@ -15,11 +15,12 @@ from django.utils.translation import gettext_lazy as _
 
 from absher.accounts.constants import StaffRole
 from absher.accounts.models import Authority, Partner, StaffMember, User
+from absher.accounts.services.otp import TooManyRequests
 from absher.accounts.services.registration import person_identify
 from absher.audit.services import audit_record, audit_record_access
 from absher.catalog.models import Department, Service
-from absher.core import clock
-from absher.core.errors import Conflict, Forbidden, InvalidInput, NotFound
+from absher.core import clock, throttle
+from absher.core.errors import ApplicationError, Conflict, Forbidden, InvalidInput, NotFound
 from absher.identity.models import Person
 from absher.identity.rules import id_number_parse
 from absher.notifications.services import notification_send, sms_send
@@ -71,6 +72,12 @@ def scope_parse(text: str) -> Scope:
             raise InvalidInput(
                 "unknown_service", _("The scope names an e-service that does not exist.")
             )
+        if not service.is_suspendable:
+            # A suspension of it would silently block nothing.
+            raise InvalidInput(
+                "service_not_suspendable",
+                _("This e-service cannot be suspended (it stays open to everyone)."),
+            )
         return Scope(kind=ScopeKind.SERVICE, service=service)
     raise InvalidInput(
         "invalid_scope",
@@ -80,10 +87,16 @@ def scope_parse(text: str) -> Scope:
 
 def _text(value: str, field: str) -> str:
     cleaned = (value or "").strip()
-    if not cleaned or len(cleaned) > TEXT_MAX_LENGTH:
+    if not cleaned:
         raise InvalidInput(
             "invalid_text",
             _("Every reason and lifting procedure is required, in Arabic and English."),
+            {"field": field},
+        )
+    if len(cleaned) > TEXT_MAX_LENGTH:
+        raise InvalidInput(
+            "text_too_long",
+            _("Each reason and lifting procedure may have at most 2,000 characters."),
             {"field": field},
         )
     return cleaned
@@ -312,6 +325,9 @@ def _notify(suspension: Suspension, *, placed: bool) -> None:
         )
 
 
+CALL_CENTRE_MISMATCHES_PER_HOUR = 10
+
+
 def suspensions_lookup_for_caller(
     *, agent: StaffMember, id_number: str, date_of_birth: str, calendar: str
 ) -> tuple[Person, list[Suspension]]:
@@ -321,7 +337,25 @@ def suspensions_lookup_for_caller(
         raise Forbidden(
             "not_a_call_centre_agent", _("Only call-centre agents may look up a caller.")
         )
-    person = person_identify(id_number=id_number, date_of_birth=date_of_birth, calendar=calendar)
+    now = clock.now()
+    counter = f"call-centre-mismatch:{agent.user_id}"
+    if (
+        throttle.counter_value(name=counter, window_seconds=3600, moment=now)
+        >= CALL_CENTRE_MISMATCHES_PER_HOUR
+    ):
+        raise TooManyRequests(
+            "too_many_attempts",
+            _("Too many look-ups did not match. Please try again later."),
+        )
+    try:
+        person = person_identify(
+            id_number=id_number, date_of_birth=date_of_birth, calendar=calendar
+        )
+    except ApplicationError as refusal:
+        # Guessing dates of birth through the call centre is capped per agent.
+        if refusal.code == "identity_mismatch":
+            throttle.counter_increment(name=counter, window_seconds=3600, moment=now)
+        raise
     suspensions = list(suspensions_active_for(person=person))
     audit_record_access(
         action="call_centre.suspensions_viewed",

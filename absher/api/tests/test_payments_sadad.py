@@ -337,7 +337,7 @@ def _signed_raw(api, partner, body, **overrides):
     return api.post_raw(PAYMENTS, data, headers)
 
 
-def test_a_bad_signature_is_refused_and_nothing_is_recorded(api, bank, bill):
+def test_a_bad_signature_is_refused_and_recorded_for_reconciliation(api, bank, bill):
     before = snapshot()
 
     wrong = _signed_raw(api, bank, notification(bill), **{"X-Signature": "0" * 64})
@@ -348,7 +348,8 @@ def test_a_bad_signature_is_refused_and_nothing_is_recorded(api, bank, bill):
     for response in (wrong, unknown, short_nonce, unsigned):
         _refused(response, 401, "bad_signature")
     assert snapshot() == before
-    assert notifications() == []
+    assert notifications() == [(bill.sadad_number, "rejected", "bad_signature")] * 4
+    assert not BankNotification.objects.filter(bill__isnull=False).exists()
 
 
 def test_a_body_changed_after_signing_is_refused(api, bank, bill):
@@ -358,10 +359,10 @@ def test_a_body_changed_after_signing_is_refused(api, bank, bill):
     response = api.post_raw(PAYMENTS, raw(notification(bill, amount=1)), headers)
 
     _refused(response, 401, "bad_signature")
-    assert notifications() == []
+    assert notifications() == [(bill.sadad_number, "rejected", "bad_signature")]
 
 
-def test_a_stale_timestamp_is_refused_and_nothing_is_recorded(api, bank, bill):
+def test_a_stale_timestamp_is_refused_and_recorded_for_reconciliation(api, bank, bill):
     before = snapshot()
     stamp = int(T0.timestamp())
 
@@ -371,7 +372,7 @@ def test_a_stale_timestamp_is_refused_and_nothing_is_recorded(api, bank, bill):
     _refused(late, 401, "stale_timestamp")
     _refused(early, 401, "stale_timestamp")
     assert snapshot() == before
-    assert notifications() == []
+    assert notifications() == [(bill.sadad_number, "rejected", "stale_timestamp")] * 2
 
 
 def test_a_partner_that_is_not_a_bank_cannot_notify_payments(api, bill):
@@ -382,7 +383,7 @@ def test_a_partner_that_is_not_a_bank_cannot_notify_payments(api, bill):
 
     _refused(response, 401, "bad_signature")
     assert snapshot() == before
-    assert notifications() == []
+    assert notifications() == [(bill.sadad_number, "rejected", "bad_signature")]
 
 
 def test_an_inactive_bank_cannot_notify(api, bank, bill):
@@ -390,7 +391,7 @@ def test_an_inactive_bank_cannot_notify(api, bank, bill):
     bank.save(update_fields=["is_active"])
 
     _refused(notify(api, bank, notification(bill)), 401, "bad_signature")
-    assert notifications() == []
+    assert notifications() == [(bill.sadad_number, "rejected", "bad_signature")]
 
 
 # --- refusals, each recorded ----------------------------------------------------------------------

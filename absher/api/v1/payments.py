@@ -10,7 +10,12 @@ from ninja import Field, Router, Schema
 from pydantic import StrictInt
 
 from absher.accounts.constants import PartnerKind
-from absher.api.security import PartnerSignature, activated_token, caller
+from absher.api.security import (
+    PartnerSignature,
+    RecordedPartnerSignature,
+    activated_token,
+    caller,
+)
 from absher.identity.rules import id_number_parse
 from absher.payments import selectors, services
 from absher.payments.models import Bill
@@ -20,6 +25,17 @@ bills_router = Router(tags=["payments"])
 sadad_router = Router(tags=["integrations"])
 
 bank_signature = PartnerSignature(PartnerKind.BANK)
+
+
+def _record_refused_notification(claimed_partner: str, raw_body: bytes, reason: str) -> None:
+    services.bank_notification_refused(
+        claimed_partner=claimed_partner, raw_body=raw_body, reason=reason
+    )
+
+
+notification_signature = RecordedPartnerSignature(
+    PartnerKind.BANK, on_refused=_record_refused_notification
+)
 
 
 class BillOut(Schema):
@@ -131,7 +147,7 @@ class SadadPaymentOut(Schema):
 @sadad_router.post(
     "/sadad/payments",
     response=SadadPaymentOut,
-    auth=bank_signature,
+    auth=notification_signature,
     summary="A bank's payment notification: applied exactly once",
 )
 def sadad_payment(request: HttpRequest, payload: SadadPaymentIn) -> dict:

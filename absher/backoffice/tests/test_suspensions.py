@@ -197,7 +197,7 @@ def _unknown_id_number() -> str:
         (
             {"reason_en": "x" * 2001},
             "reason_en",
-            "Every reason and lifting procedure is required, in Arabic and English.",
+            "Each reason and lifting procedure may have at most 2,000 characters.",
         ),
         (
             {"reference": "R" * 65},

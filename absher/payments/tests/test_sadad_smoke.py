@@ -92,3 +92,26 @@ def test_wrong_amount_and_future_time_are_refused_and_recorded(api, person):
         "amount_mismatch",
         "paid_at_in_future",
     ]
+
+
+def test_a_notification_with_a_bad_signature_is_refused_and_recorded(api, person):
+    bank = make_partner()
+    bank.secret = "not-the-secret-the-bank-signs-with"
+    body = {
+        "sadad_number": "1234567890123",
+        "amount": 30000,
+        "bank_code": "RJHI",
+        "bank_reference": "TX-FORGED",
+        "paid_at": clock.now().isoformat(),
+    }
+
+    refused = signed_post(api, bank, "/api/v1/integrations/sadad/payments", body)
+
+    assert (refused.status_code, refused.json()["code"]) == (401, "bad_signature")
+    recorded = BankNotification.objects.get()
+    assert (recorded.result, recorded.reason, recorded.bank_reference) == (
+        "rejected",
+        "bad_signature",
+        "TX-FORGED",
+    )
+    assert Payment.objects.count() == 0

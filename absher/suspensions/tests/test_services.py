@@ -50,7 +50,7 @@ def traffic(db):
 
 def _scopes() -> list[str]:
     departments = [f"department:{d.code}" for d in Department.objects.all()]
-    services = [f"service:{s.code}" for s in Service.objects.all()]
+    services = [f"service:{s.code}" for s in Service.objects.filter(is_suspendable=True)]
     return ["all", *departments, *services]
 
 
