@@ -6,13 +6,11 @@ failure. The browser is the system Chromium (CHROMIUM_PATH); nothing is download
 
 from __future__ import annotations
 
-import importlib
 import os
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from django.apps import apps
 from django.db import connection, connections
 from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
 
@@ -100,22 +98,6 @@ def screenshot_dir(pytestconfig: pytest.Config) -> Path:
     directory = pytestconfig.rootpath / "test-results"
     directory.mkdir(exist_ok=True)
     return directory
-
-
-@pytest.fixture
-def standard_catalogue(transactional_db: None) -> None:
-    """The departments and e-services of the catalogue's data migration, created again.
-
-    Live-server tests are transactional (the server thread cannot see a test's open transaction) and
-    every transactional test ends by flushing all tables, the migrated catalogue included.
-    `serialized_rollback=True` cannot restore it here: Django keeps the serialized copy on the
-    thread's connection object, and while Playwright's event loop runs, asgiref gives the thread a
-    separate connection object without it, so the reload silently does nothing. Running the
-    migration's own function (idempotent) gives each test exactly the catalogue a deployment starts
-    with.
-    """
-    migration = importlib.import_module("absher.catalog.migrations.0002_standard_catalogue")
-    migration.create_catalogue(apps, None)
 
 
 @pytest.fixture

@@ -1,9 +1,8 @@
 """An officer at an Absher office activates e-services for a registered person, in Arabic: sign in
 with password and the code sent by SMS, find the person, tick the documents checked, activate.
 
-Live-server tests are transactional; `serialized_rollback=True` restores the catalogue that the
-migrations created once the flush at the end of the test has emptied every table (see
-test_portal_home.py)."""
+Live-server tests are transactional; `standard_catalogue` writes the migrated catalogue again after
+the previous test's flush emptied every table."""
 
 from __future__ import annotations
 
@@ -90,7 +89,8 @@ def registered_person() -> Person:
 
 
 @pytest.mark.browser
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.usefixtures("standard_catalogue")
 def test_officer_activates_a_registered_person_in_arabic(
     live_server, page, screenshot_dir, audit_truncate_allowed, officer, registered_person
 ):

@@ -1,4 +1,5 @@
 import datetime as dt
+import importlib
 import json
 import re
 import secrets
@@ -6,6 +7,7 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
+from django.apps import apps
 from django.core.cache import cache
 from django.db import connection
 from django.test import Client
@@ -244,3 +246,19 @@ def audit_truncate_allowed(transactional_db: None) -> Iterator[None]:
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute(f"SET {TRUNCATE_SETTING} = 'on'")
+
+
+@pytest.fixture
+def standard_catalogue(transactional_db: None) -> None:
+    """The departments and e-services of the catalogue's data migration, created again.
+
+    Every transactional test (live-server tests, races on PostgreSQL) ends by flushing all tables,
+    the migrated catalogue included.
+    `serialized_rollback=True` cannot restore it here: Django keeps the serialized copy on the
+    thread's connection object, and while Playwright's event loop runs, asgiref gives the thread a
+    separate connection object without it, so the reload silently does nothing. Running the
+    migration's own function (idempotent) gives each test exactly the catalogue a deployment starts
+    with.
+    """
+    migration = importlib.import_module("absher.catalog.migrations.0002_standard_catalogue")
+    migration.create_catalogue(apps, None)

@@ -32,8 +32,8 @@ from absher.suspensions.tests.helpers import account
 
 pytestmark = [
     pytest.mark.postgres,
-    pytest.mark.django_db(transaction=True, serialized_rollback=True),
-    pytest.mark.usefixtures("audit_truncate_allowed"),
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.usefixtures("audit_truncate_allowed", "standard_catalogue"),
 ]
 
 SENDERS = 20

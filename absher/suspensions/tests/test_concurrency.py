@@ -2,9 +2,8 @@
 same suspension ten times at once places it once (the unique reference decides, not a
 check-then-insert), and ten lifts at once lift it once.
 
-`serialized_rollback`: each test ends by emptying every table; the catalogue and the content types
-that the migrations wrote are restored for the tests that follow (as the other transactional tests
-of the suite do, so that their restores do not collide)."""
+Each test ends by emptying every table; `standard_catalogue` writes the migrated catalogue again
+first (a serialized rollback would collide with the content types that a flush recreates)."""
 
 from __future__ import annotations
 
@@ -26,8 +25,8 @@ from absher.suspensions.tests.helpers import PLACE, authority_partner, body, lif
 
 pytestmark = [
     pytest.mark.postgres,
-    pytest.mark.django_db(transaction=True, serialized_rollback=True),
-    pytest.mark.usefixtures("audit_truncate_allowed"),
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.usefixtures("audit_truncate_allowed", "standard_catalogue"),
 ]
 
 THREADS = 10
