@@ -6,15 +6,13 @@ reads the suspension, and after the lifting reads that none is left."""
 from __future__ import annotations
 
 import datetime as dt
-import re
 from collections.abc import Iterator
 
 import pytest
-from django.core.cache import cache
 from playwright.sync_api import Browser, Page, expect
 
 from absher.accounts.constants import StaffRole
-from absher.accounts.models import Authority, StaffMember, User
+from absher.accounts.models import Authority
 from absher.audit.selectors import access_log_for
 from absher.identity.constants import Gender, IdType, ResidencyStatus
 from absher.identity.models import Person
@@ -23,6 +21,7 @@ from absher.notifications.models import OutboxSms
 from absher.notifications.selectors import messages_for
 from absher.suspensions.constants import SuspensionStatus
 from absher.suspensions.models import Suspension
+from tests.e2e.helpers import latest_code, make_staff
 
 PASSWORD = "Majlis2030ok"
 CLERK_MOBILE = "+966551230002"
@@ -31,27 +30,6 @@ REFERENCE = "CRT-1447-000381"
 BORN = dt.date(1988, 11, 2)
 PHONE = {"width": 390, "height": 844}
 DESKTOP = {"width": 1280, "height": 900}
-
-
-@pytest.fixture(autouse=True)
-def _fresh_cache() -> Iterator[None]:
-    """Sign-in throttles and code send caps live in the cache (Redis in CI): start from none."""
-    cache.clear()
-    yield
-    cache.clear()
-
-
-def latest_code(mobile: str) -> str:
-    sms = OutboxSms.objects.filter(to=mobile).order_by("-created_at", "-id").first()
-    assert sms is not None, f"no SMS to {mobile}"
-    return re.search(r"\b(\d{6})\b", sms.body).group(1)
-
-
-def make_staff(username: str, mobile: str, role: str, authority: Authority | None = None) -> None:
-    user = User(username=username, mobile=mobile)
-    user.set_password(PASSWORD)
-    user.save()
-    StaffMember.objects.create(user=user, role=role, authority=authority)
 
 
 @pytest.fixture
