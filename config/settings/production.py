@@ -26,5 +26,8 @@ STORAGES = {
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
 
+# Keep database connections between requests (health-checked before reuse).
+DATABASES["default"]["CONN_MAX_AGE"] = env.int("DB_CONN_MAX_AGE", default=60)
+
 DEV_ENDPOINTS = False
 CELERY_TASK_ALWAYS_EAGER = False
