@@ -201,7 +201,7 @@ def test_two_authorities_may_use_the_same_reference(api, court, person, placed):
         ("all", "all", "all"),
         ("department:traffic", "department", "department:traffic"),
         ("service:passport_renewal", "service", "service:passport_renewal"),
-        ("service:suspensions_inquiry", "service", "service:suspensions_inquiry"),
+        ("service:lost_document_report", "service", "service:lost_document_report"),
     ],
 )
 def test_each_scope_is_placed(api, court, person, scope, kind, stored):

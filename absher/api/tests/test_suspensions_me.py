@@ -229,7 +229,7 @@ def test_a_service_scope_covers_only_that_service(me, person, court):
 
 
 def test_a_service_that_suspensions_cannot_block_is_never_marked(me, person, court):
-    place(court, person, "CRT-1", "service:suspensions_inquiry")
+    # A scope naming such a service is refused when placed; its department's scope passes it by.
     place(court, person, "CRT-2", "department:general_services")
 
     catalogue = _catalogue(me)
