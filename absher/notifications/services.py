@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import enum
 import logging
-from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from django.db import transaction
@@ -16,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 
 from absher.core import clock
 from absher.core.errors import Conflict, InvalidInput
+from absher.core.jobs import enqueue_on_commit
 from absher.identity.rules import mobile_masked, mobile_parse
 from absher.notifications import tasks
 from absher.notifications.constants import (
@@ -64,19 +64,12 @@ def sms_send(
         )
         # robust: a broker that is down must not undo the caller's committed work; the row stays
         # queued and visible.
-        transaction.on_commit(_delivery_enqueuer(sms.pk), robust=True)
+        enqueue_on_commit(tasks.deliver_sms, sms.pk)
     logger.info(
         "sms.queued",
         extra={"sms_id": sms.pk, "to": mobile_masked(number), "is_sensitive": is_sensitive},
     )
     return sms
-
-
-def _delivery_enqueuer(sms_id: int) -> Callable[[], None]:
-    def enqueue_sms_delivery() -> None:
-        tasks.deliver_sms.delay(sms_id)
-
-    return enqueue_sms_delivery
 
 
 def sms_deliver(*, sms_id: int, is_final_attempt: bool) -> DeliveryOutcome:

@@ -9,7 +9,6 @@ import logging
 import re
 import secrets
 from dataclasses import dataclass
-from functools import partial
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -19,6 +18,7 @@ from absher.audit.services import audit_record, audit_record_access
 from absher.catalog.models import Service
 from absher.core import clock
 from absher.core.errors import ApplicationError, Conflict, InvalidInput, NotFound
+from absher.core.jobs import enqueue_on_commit
 from absher.core.money import format_sar
 from absher.identity.models import Person
 from absher.notifications.services import notification_send
@@ -33,6 +33,7 @@ from absher.payments.constants import (
     PAID_AT_EARLIEST,
     PAID_AT_FUTURE_TOLERANCE,
     PAID_AT_STORABLE_LATEST,
+    RECEIPT_CODE_BYTES,
     SADAD_NUMBER_DIGITS,
     BillStatus,
     FulfilmentStatus,
@@ -52,6 +53,11 @@ def sadad_number_new() -> str:
     first = str(secrets.randbelow(9) + 1)
     rest = "".join(str(secrets.randbelow(10)) for _ in range(SADAD_NUMBER_DIGITS - 1))
     return first + rest
+
+
+def receipt_code_new() -> str:
+    """The public code of a payment's receipt (its QR code opens the verification page by it)."""
+    return secrets.token_urlsafe(RECEIPT_CODE_BYTES)
 
 
 def amount_is_valid(value: object) -> bool:
@@ -356,7 +362,7 @@ def _apply(
         return None, "paid_at_before_issue"
     if payment.amount_halalas != bill.amount_halalas:
         return None, "amount_mismatch"
-    applied = _pay(
+    applied = bill_pay(
         bill,
         channel=PaymentChannel.SADAD,
         partner_code=partner_code,
@@ -366,11 +372,11 @@ def _apply(
     return PaymentOutcome(result=NotificationResult.APPLIED, bill=bill, payment=applied), ""
 
 
-def _pay(
+def bill_pay(
     bill: Bill, *, channel: str, partner_code: str, external_reference: str, paid_at: dt.datetime
 ) -> Payment:
-    """Marks the locked bill paid, writes the payment and the fulfilment outbox row, all in the
-    caller's transaction; the fulfilment task starts after commit."""
+    """Marks the locked, payable bill paid by one channel, writes the payment and the fulfilment
+    outbox row, all in the caller's transaction; the fulfilment task starts after commit."""
     payment = Payment.objects.create(
         bill=bill,
         channel=channel,
@@ -378,12 +384,13 @@ def _pay(
         partner_code=partner_code,
         external_reference=external_reference,
         paid_at=paid_at,
+        receipt_code=receipt_code_new(),
     )
     _transition(bill, BillStatus.PAID, actor_type="partner", actor_id=partner_code, channel=channel)
     fulfilment = Fulfilment.objects.create(bill=bill)
     from absher.payments import tasks
 
-    transaction.on_commit(partial(tasks.fulfil_bill.delay, fulfilment.pk), robust=True)
+    enqueue_on_commit(tasks.fulfil_bill, fulfilment.pk)
     amount = format_sar(bill.amount_halalas)
     notification_send(
         person=bill.payer,
