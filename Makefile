@@ -23,7 +23,7 @@ install: $(VENV)/.installed ## Create the virtual environment and install the pl
 run: install ## Serve the platform with demo data on http://$(HOST):$(PORT) (SQLite, in-process jobs, outbox SMS)
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py load_demo
-	$(PY) manage.py runserver $(HOST):$(PORT)
+	CARD_GATEWAY_API_URL=http://$(HOST):$(PORT)/sandbox-gateway/ $(PY) manage.py runserver $(HOST):$(PORT)
 
 test: install lint ## Run the whole test suite (DATABASE_URL / REDIS_URL when set, else SQLite and local memory)
 	$(PY) manage.py makemigrations --check --dry-run --settings=config.settings.test

@@ -15,6 +15,9 @@ urlpatterns = [
     path("", include("absher.portal.urls")),
 ]
 
+if settings.SANDBOX_GATEWAY_ENABLED:
+    urlpatterns.insert(0, path("sandbox-gateway/", include("sandbox_gateway.urls")))
+
 if settings.DEV_ENDPOINTS:
     urlpatterns.insert(0, path("dev/", include("absher.notifications.dev_urls")))
 

@@ -36,6 +36,29 @@ class NotificationResult(models.TextChoices):
     REJECTED = "rejected", pgettext_lazy("bank notification result", "Rejected")
 
 
+class CheckoutStatus(models.TextChoices):
+    """A card checkout: one visit to the gateway's hosted page for one bill."""
+
+    OPEN = "open", pgettext_lazy("card checkout status", "Open")
+    PAID = "paid", pgettext_lazy("card checkout status", "Paid")
+    FAILED = "failed", pgettext_lazy("card checkout status", "Failed")
+    # Charged by the gateway after the bill was already paid, expired or cancelled: the charge
+    # is handed back to the card.
+    REFUNDED = "refunded", pgettext_lazy("card checkout status", "Charge returned")
+
+
+CHECKOUT_TRANSITIONS: dict[str, frozenset[str]] = {
+    CheckoutStatus.OPEN: frozenset(
+        {CheckoutStatus.PAID, CheckoutStatus.FAILED, CheckoutStatus.REFUNDED}
+    ),
+    # A failure the gateway reported may be followed by its success for the same checkout (a
+    # timeout that went through in the end); a success is never undone by a later failure.
+    CheckoutStatus.FAILED: frozenset({CheckoutStatus.PAID, CheckoutStatus.REFUNDED}),
+    CheckoutStatus.PAID: frozenset(),
+    CheckoutStatus.REFUNDED: frozenset(),
+}
+
+
 class FulfilmentStatus(models.TextChoices):
     PENDING = "pending", pgettext_lazy("fulfilment status", "Pending")
     DONE = "done", pgettext_lazy("fulfilment status", "Done")
@@ -57,3 +80,7 @@ MAX_AMOUNT_HALALAS = 10**12
 FULFILMENT_MAX_ATTEMPTS = 10
 # A pending fulfilment older than this was lost on its way to the queue (a crash after commit).
 FULFILMENT_REDISPATCH_AFTER = dt.timedelta(minutes=10)
+# How long the gateway's hosted page accepts a checkout; a new one is made after that.
+CHECKOUT_LIFETIME = dt.timedelta(minutes=30)
+CHECKOUT_REFERENCE_BYTES = 18
+RECEIPT_CODE_BYTES = 15

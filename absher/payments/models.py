@@ -5,6 +5,7 @@ from django.utils.translation import gettext_lazy as _
 from absher.core.models import BaseModel
 from absher.payments.constants import (
     BillStatus,
+    CheckoutStatus,
     FulfilmentStatus,
     NotificationResult,
     PaymentChannel,
@@ -78,6 +79,9 @@ class Payment(BaseModel):
     # "bank_code:bank_reference" for SADAD (16 + 1 + 64), the gateway's id for cards.
     external_reference = models.CharField(max_length=100)
     paid_at = models.DateTimeField()
+    # The receipt's public code: its QR code opens the verification page by it. Random, so
+    # receipts cannot be listed by counting.
+    receipt_code = models.CharField(max_length=32, unique=True)
 
     class Meta:
         constraints = [
@@ -134,3 +138,59 @@ class Fulfilment(BaseModel):
 
     def __str__(self) -> str:
         return f"fulfilment {self.pk} {self.status}"
+
+
+class CardCheckout(BaseModel):
+    """One visit to the card gateway's hosted page to pay one bill. The platform never sees the
+    card: it sends the person to the gateway with a signed checkout and learns the outcome from
+    the signed return and the gateway's signed webhook, whichever comes first."""
+
+    reference = models.CharField(max_length=40, unique=True)
+    bill = models.ForeignKey(Bill, on_delete=models.PROTECT, related_name="card_checkouts")
+    person = models.ForeignKey("identity.Person", on_delete=models.PROTECT)
+    gateway = models.CharField(max_length=40)
+    amount_halalas = models.PositiveBigIntegerField()
+    status = models.CharField(
+        max_length=10, choices=CheckoutStatus.choices, default=CheckoutStatus.OPEN
+    )
+    expires_at = models.DateTimeField()
+    charge_id = models.CharField(max_length=64, blank=True)
+    failure_code = models.CharField(max_length=40, blank=True)
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decided_by = models.CharField(max_length=10, blank=True)  # "return" or "webhook"
+    # A charge that came after the bill was closed is handed back; set once the gateway confirms.
+    refunded_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["bill"],
+                condition=Q(status="open"),
+                name="payments_one_open_checkout_per_bill",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"checkout {self.reference} {self.status}"
+
+
+class CardNotification(BaseModel):
+    """Every outcome the card gateway reported (by the return or the webhook), whatever became
+    of it: the card channel's side of reconciliation."""
+
+    gateway = models.CharField(max_length=40)
+    source = models.CharField(max_length=10)
+    reference = models.CharField(max_length=40)
+    charge_id = models.CharField(max_length=64, blank=True)
+    outcome = models.CharField(max_length=20)
+    amount_halalas = models.BigIntegerField(null=True, blank=True)
+    received_at = models.DateTimeField()
+    result = models.CharField(max_length=10, choices=NotificationResult.choices)
+    reason = models.CharField(max_length=40, blank=True)
+    checkout = models.ForeignKey(CardCheckout, on_delete=models.PROTECT, null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["received_at"], name="payments_card_notes_by_day")]
+
+    def __str__(self) -> str:
+        return f"card notification {self.pk} {self.result}"

@@ -9,8 +9,13 @@ from django.utils.translation import gettext_lazy as _
 from absher.core import clock
 from absher.core.errors import NotFound
 from absher.identity.models import Person
-from absher.payments.constants import BillStatus, NotificationResult, PaymentChannel
-from absher.payments.models import BankNotification, Bill, Payment
+from absher.payments.constants import (
+    BillStatus,
+    CheckoutStatus,
+    NotificationResult,
+    PaymentChannel,
+)
+from absher.payments.models import BankNotification, Bill, CardCheckout, CardNotification, Payment
 
 
 def bills_of(*, person: Person) -> QuerySet[Bill]:
@@ -66,43 +71,75 @@ class ReconciliationLine:
     mismatches: list[str] = field(default_factory=list)
 
 
+def _tally(line: ReconciliationLine, rows: QuerySet) -> None:
+    for row in rows.values("result", "reason").annotate(n=Count("id")):
+        line.received += row["n"]
+        if row["result"] == NotificationResult.APPLIED:
+            line.applied += row["n"]
+        elif row["result"] == NotificationResult.DUPLICATE:
+            line.duplicate += row["n"]
+        else:
+            line.rejected += row["n"]
+            line.rejections[row["reason"]] = line.rejections.get(row["reason"], 0) + row["n"]
+
+
 def reconciliation_for(*, day: dt.date) -> list[ReconciliationLine]:
-    """Per channel, for one UTC day: what banks notified against what was applied, with every
-    mismatch listed (a rejected notification, or a payment without its notification)."""
+    """Per channel, for one UTC day: what banks and the card gateway reported against what was
+    applied, with every mismatch listed (a rejected report, a payment without its applied report,
+    a card charge still waiting to be handed back)."""
     start = dt.datetime.combine(day, dt.time.min, tzinfo=dt.UTC)
     end = start + dt.timedelta(days=1)
     sadad = ReconciliationLine(channel=PaymentChannel.SADAD)
+    card = ReconciliationLine(channel=PaymentChannel.CARD)
     notifications = BankNotification.objects.filter(received_at__gte=start, received_at__lt=end)
-    for row in notifications.values("result", "reason").annotate(n=Count("id")):
-        sadad.received += row["n"]
-        if row["result"] == NotificationResult.APPLIED:
-            sadad.applied += row["n"]
-        elif row["result"] == NotificationResult.DUPLICATE:
-            sadad.duplicate += row["n"]
-        else:
-            sadad.rejected += row["n"]
-            sadad.rejections[row["reason"]] = sadad.rejections.get(row["reason"], 0) + row["n"]
+    card_reports = CardNotification.objects.filter(received_at__gte=start, received_at__lt=end)
+    _tally(sadad, notifications)
+    _tally(card, card_reports)
     for rejected in notifications.filter(result=NotificationResult.REJECTED).order_by(
-        "received_at"
+        "received_at", "id"
     ):
         sadad.mismatches.append(
             f"{rejected.received_at.isoformat()} {rejected.partner_code} "
             f"{rejected.sadad_number} {rejected.bank_reference}: {rejected.reason}"
         )
-    lines = {PaymentChannel.SADAD: sadad, PaymentChannel.CARD: ReconciliationLine(channel="card")}
+    for report in card_reports.filter(result=NotificationResult.REJECTED).order_by(
+        "received_at", "id"
+    ):
+        card.mismatches.append(
+            f"{report.received_at.isoformat()} {report.gateway} {report.source} "
+            f"{report.reference} {report.charge_id}: {report.reason}"
+        )
+    lines = {PaymentChannel.SADAD: sadad, PaymentChannel.CARD: card}
     payments = Payment.objects.filter(created_at__gte=start, created_at__lt=end).select_related(
         "bill"
     )
     applied_bills = set(
         notifications.filter(result=NotificationResult.APPLIED).values_list("bill_id", flat=True)
     )
+    applied_checkouts = set(
+        card_reports.filter(result=NotificationResult.APPLIED).values_list(
+            "checkout__bill_id", flat=True
+        )
+    )
     for payment in payments:
         line = lines[PaymentChannel(payment.channel)]
         line.payments += 1
         line.amount_applied_halalas += payment.amount_halalas
-        if payment.channel == PaymentChannel.SADAD and payment.bill_id not in applied_bills:
+        reported = applied_bills if payment.channel == PaymentChannel.SADAD else applied_checkouts
+        if payment.bill_id not in reported:
             line.mismatches.append(
                 f"payment {payment.pk} of bill {payment.bill.sadad_number} has no applied "
                 "notification"
             )
+    waiting = CardCheckout.objects.filter(
+        status=CheckoutStatus.REFUNDED,
+        refunded_at__isnull=True,
+        decided_at__gte=start,
+        decided_at__lt=end,
+    ).select_related("bill")
+    for checkout in waiting:
+        card.mismatches.append(
+            f"charge {checkout.charge_id} of checkout {checkout.reference} (bill "
+            f"{checkout.bill.sadad_number}) is still to be handed back to the card"
+        )
     return list(lines.values())

@@ -14,6 +14,19 @@ DEBUG = False
 ALLOWED_HOSTS = ["*"]
 DEV_ENDPOINTS = True
 CARD_GATEWAY = "sandbox"
+
+# The sandbox card gateway ships with the platform and serves its hosted page from this process.
+INSTALLED_APPS = [*INSTALLED_APPS, "sandbox_gateway"]
+SANDBOX_GATEWAY_ENABLED = True
+CARD_GATEWAY_URL = env.str("CARD_GATEWAY_URL", default="/sandbox-gateway/")
+CARD_GATEWAY_PARTNER = env.str("CARD_GATEWAY_PARTNER", default="demo-gateway")
+# What the sandbox uses to sign: the demo partner's documented secret (README).
+SANDBOX_GATEWAY_PARTNER = CARD_GATEWAY_PARTNER
+SANDBOX_GATEWAY_SECRET = env.str("SANDBOX_GATEWAY_SECRET", default="demo-gateway-secret")
+# Tests that want the sandbox's webhook turn it on and point it at a local server.
+SANDBOX_GATEWAY_SEND_WEBHOOKS = False
+SANDBOX_GATEWAY_WEBHOOK_URL = ""
+SANDBOX_GATEWAY_WEBHOOK_DELAY_SECONDS = 0
 SMS_RETRY_BACKOFF_SECONDS = 0
 # Fast hashing keeps the suite quick; production uses Argon2 (base settings).
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

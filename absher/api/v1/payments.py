@@ -6,6 +6,8 @@ from __future__ import annotations
 import datetime as dt
 
 from django.http import HttpRequest
+from django.urls import reverse
+from django.utils.translation import get_language
 from ninja import Field, Router, Schema
 from pydantic import StrictInt
 
@@ -17,12 +19,13 @@ from absher.api.security import (
     caller,
 )
 from absher.identity.rules import id_number_parse
-from absher.payments import selectors, services
+from absher.payments import cards, selectors, services
 from absher.payments.models import Bill
 
 me_router = Router(tags=["payments"])
 bills_router = Router(tags=["payments"])
 sadad_router = Router(tags=["integrations"])
+card_gateway_router = Router(tags=["integrations"])
 
 bank_signature = PartnerSignature(PartnerKind.BANK)
 
@@ -35,6 +38,15 @@ def _record_refused_notification(claimed_partner: str, raw_body: bytes, reason: 
 
 notification_signature = RecordedPartnerSignature(
     PartnerKind.BANK, on_refused=_record_refused_notification
+)
+
+
+def _record_refused_webhook(claimed_partner: str, raw_body: bytes, reason: str) -> None:
+    cards.card_webhook_refused(claimed_partner=claimed_partner, raw_body=raw_body, reason=reason)
+
+
+webhook_signature = RecordedPartnerSignature(
+    PartnerKind.CARD_GATEWAY, on_refused=_record_refused_webhook
 )
 
 
@@ -84,6 +96,41 @@ def my_bills(request: HttpRequest) -> dict:
 def bill_detail(request: HttpRequest, sadad_number: str) -> dict:
     bill = selectors.bill_get_for_actor(person=caller(request).person, sadad_number=sadad_number)
     return bill_out(bill)
+
+
+class CardPaymentOut(Schema):
+    redirect_url: str = Field(
+        description="The gateway's hosted payment page; the person's browser goes there to pay."
+    )
+    checkout_reference: str
+    expires_at: dt.datetime
+
+
+@bills_router.post(
+    "/{sadad_number}/card-payment",
+    response=CardPaymentOut,
+    auth=activated_token,
+    summary="Pay one of my bills by card: where to send the browser",
+    description=(
+        "Answers the same open checkout while it has time left (two tabs, a retry), so the bill is "
+        "charged at most once. The gateway sends the browser back to the portal's bill page."
+    ),
+)
+def card_payment(request: HttpRequest, sadad_number: str) -> dict:
+    return_url = request.build_absolute_uri(
+        reverse("portal:bill_card_return", kwargs={"sadad_number": sadad_number})
+    )
+    started = cards.card_checkout_start(
+        person=caller(request).person,
+        sadad_number=sadad_number,
+        return_url=return_url,
+        language=get_language() or "ar",
+    )
+    return {
+        "redirect_url": started.redirect_url,
+        "checkout_reference": started.checkout.reference,
+        "expires_at": started.checkout.expires_at,
+    }
 
 
 class InquiryIn(Schema):
@@ -169,4 +216,41 @@ def sadad_payment(request: HttpRequest, payload: SadadPaymentIn) -> dict:
         "sadad_number": outcome.bill.sadad_number,
         "amount": outcome.payment.amount_halalas,
         "bill_status": outcome.bill.status,
+    }
+
+
+class CardWebhookIn(Schema):
+    reference: str = Field(max_length=40)
+    status: str = Field(max_length=20, description="paid, declined, 3ds_failed, timeout, cancelled")
+    charge_id: str = Field(default="", max_length=64)
+    amount: StrictInt = Field(description="Halalas, a whole number.")
+    occurred_at: dt.datetime | None = None
+
+
+class CardWebhookOut(Schema):
+    result: str
+    reference: str
+    checkout_status: str
+    bill_status: str
+
+
+@card_gateway_router.post(
+    "/card-gateway/webhook",
+    response=CardWebhookOut,
+    auth=webhook_signature,
+    summary="The card gateway's signed payment result: applied exactly once",
+)
+def card_gateway_webhook(request: HttpRequest, payload: CardWebhookIn) -> dict:
+    applied = cards.card_webhook_apply(
+        partner_code=caller(request).code,
+        reference=payload.reference,
+        outcome=payload.status,
+        charge_id=payload.charge_id,
+        amount_halalas=payload.amount,
+    )
+    return {
+        "result": applied.result,
+        "reference": applied.checkout.reference,
+        "checkout_status": applied.checkout.status,
+        "bill_status": applied.checkout.bill.status,
     }

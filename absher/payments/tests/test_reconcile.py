@@ -151,3 +151,43 @@ def test_the_default_day_is_yesterday(person, moved_clock):
 def test_a_malformed_date_is_refused():
     with pytest.raises(CommandError, match="--date must be YYYY-MM-DD"):
         call_command("reconcile_payments", "--date", "01/03/2026")
+
+
+def test_card_reports_are_reconciled_with_card_payments(person, django_capture_on_commit_callbacks):
+    from absher.accounts.constants import PartnerKind
+    from absher.accounts.tests.support import make_partner
+    from absher.payments import cards
+    from absher.payments.models import CardCheckout
+
+    make_partner("demo-gateway", PartnerKind.CARD_GATEWAY)
+    paid = issue(person)
+    closed = issue(person, amount=65000, service_code="iqama_renewal")
+    for bill in (paid, closed):
+        cards.card_checkout_start(
+            person=person, sadad_number=bill.sadad_number, return_url="https://x/", language="ar"
+        )
+    checkouts = {c.bill_id: c for c in CardCheckout.objects.all()}
+    assert _notify(closed, reference="TX-9") == "applied"  # paid at a bank meanwhile
+
+    def report(bill, charge):
+        return cards.card_webhook_apply(
+            partner_code="demo-gateway",
+            reference=checkouts[bill.pk].reference,
+            outcome="paid",
+            charge_id=charge,
+            amount_halalas=bill.amount_halalas,
+        ).result
+
+    assert report(paid, "ch_1") == "applied"
+    assert report(paid, "ch_1") == "duplicate"
+    report(closed, "ch_2")  # charged after the bill closed: handed back (the gateway is down)
+
+    sadad, card = reconciliation_for(day=DAY)
+
+    assert (card.received, card.applied, card.duplicate, card.rejected) == (3, 1, 1, 1)
+    assert (card.payments, card.amount_applied_halalas) == (1, paid.amount_halalas)
+    assert card.rejections == {"charge_returned": 1}
+    assert len(card.mismatches) == 2
+    assert card.mismatches[0].endswith("ch_2: charge_returned")
+    assert "is still to be handed back" in card.mismatches[1]
+    assert (sadad.applied, sadad.payments) == (1, 1)
