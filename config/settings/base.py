@@ -28,6 +28,7 @@ INSTALLED_APPS = [
     "absher.suspensions",
     "absher.payments",
     "absher.requests",
+    "absher.transfers",
     "absher.portal",
     "absher.backoffice",
     "absher.api",
@@ -169,6 +170,12 @@ SMS_RETRY_BACKOFF_SECONDS = env.int("SMS_RETRY_BACKOFF_SECONDS", default=10)
 # Card payment gateway (sandbox component in development).
 CARD_GATEWAY = env.str("CARD_GATEWAY", default="")
 CARD_GATEWAY_URL = env.str("CARD_GATEWAY_URL", default="")
+# Where the platform reaches the gateway server to server (refunds); the page URL when empty.
+CARD_GATEWAY_API_URL = env.str("CARD_GATEWAY_API_URL", default="")
+# The integration partner (kind card_gateway) whose secret signs checkouts, returns and webhooks.
+CARD_GATEWAY_PARTNER = env.str("CARD_GATEWAY_PARTNER", default="")
+# The sandbox gateway component (its hosted page under /sandbox-gateway/); never in production.
+SANDBOX_GATEWAY_ENABLED = False
 
 # Development-only endpoints such as /dev/sms-outbox.json; never on in production.
 DEV_ENDPOINTS = False
@@ -226,6 +233,25 @@ LOGIN_URL = "portal:login"
 # SADAD: the platform's biller code, shown beside every SADAD number.
 SADAD_BILLER_CODE = env.str("SADAD_BILLER_CODE", default="090")
 
+# Transfer of worker services (SPEC 8). Deadlines are checked by the services themselves; the
+# sweeps only tidy statuses and send reminders.
+TRANSFER_ACCEPTANCE_DAYS = env.int("TRANSFER_ACCEPTANCE_DAYS", default=15)
+TRANSFER_SESSION_SECONDS = env.int("TRANSFER_SESSION_SECONDS", default=10 * 60)
+TRANSFER_BILL_LIFETIME_DAYS = env.int("TRANSFER_BILL_LIFETIME_DAYS", default=15)
+# By the worker's previous transfers: first, second, third and later (halalas).
+TRANSFER_FEES_HALALAS = env.list(
+    "TRANSFER_FEES_HALALAS", cast=int, default=[200_000, 400_000, 600_000]
+)
+# The conditions the real rules add to SPEC 8's five, each on unless switched off.
+TRANSFER_CHECK_TRAFFIC_FINES = env.bool("TRANSFER_CHECK_TRAFFIC_FINES", default=True)
+TRANSFER_CHECK_EXIT_VISA = env.bool("TRANSFER_CHECK_EXIT_VISA", default=True)
+TRANSFER_CHECK_TRANSFER_LIMIT = env.bool("TRANSFER_CHECK_TRANSFER_LIMIT", default=True)
+TRANSFER_MAX_PREVIOUS_TRANSFERS = env.int("TRANSFER_MAX_PREVIOUS_TRANSFERS", default=4)
+TRANSFER_CHECK_IQAMA_DAYS_LEFT = env.bool("TRANSFER_CHECK_IQAMA_DAYS_LEFT", default=True)
+TRANSFER_MIN_IQAMA_DAYS_LEFT = env.int("TRANSFER_MIN_IQAMA_DAYS_LEFT", default=15)
+# The worker's own consent before the new sponsor may accept (off, as in the source).
+TRANSFER_REQUIRES_WORKER_CONSENT = env.bool("TRANSFER_REQUIRES_WORKER_CONSENT", default=False)
+
 # Periodic sweeps (Celery beat). Correctness never waits for them: services check deadlines
 # themselves; the sweeps tidy statuses, notify and re-queue work lost after a commit.
 CELERY_BEAT_SCHEDULE = {
@@ -234,4 +260,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "payments.redispatch_fulfilments",
         "schedule": 300.0,
     },
+    "payments-redispatch-card-refunds": {
+        "task": "payments.redispatch_card_refunds",
+        "schedule": 600.0,
+    },
+    "transfers-expire-due": {"task": "transfers.expire_due", "schedule": 60.0},
+    "transfers-send-reminders": {"task": "transfers.send_reminders", "schedule": 300.0},
 }

@@ -10,9 +10,11 @@ from absher.api.v1 import (
     integrations,
     me,
     payments,
+    receipts,
     requests,
     services,
     suspensions,
+    transfers,
 )
 
 api = NinjaAPI(
@@ -34,6 +36,9 @@ api.add_router("/me", me.router)
 api.add_router("/me", suspensions.me_router)
 api.add_router("/me", payments.me_router)
 api.add_router("/bills", payments.bills_router)
+api.add_router("/bills", receipts.router)
+api.add_router("/me", transfers.me_router)
+api.add_router("/transfers", transfers.router)
 api.add_router("/requests", requests.router)
 api.add_router("/activation", activation.router)
 api.add_router("/services", services.router)
@@ -41,3 +46,4 @@ api.add_router("/departments", catalog.router)
 api.add_router("/integrations", integrations.router)
 api.add_router("/integrations", suspensions.authority_router)
 api.add_router("/integrations", payments.sadad_router)
+api.add_router("/integrations", payments.card_gateway_router)

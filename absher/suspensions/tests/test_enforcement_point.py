@@ -76,12 +76,50 @@ NOT_A_START: dict[str, str] = {
         "and paid; nothing new is started for the person"
     ),
     "backoffice/requests/<int:request_id>/reject/": "an officer ends a request; it starts nothing",
+    "api/v1/bills/<sadad_number>/card-payment": (
+        "pays a bill that an entry point already issued (service_request_create, a transfer's "
+        "acceptance); a bank pays the same bill with no person signed in, so the suspension "
+        "check belongs where the bill is issued, not where it is paid"
+    ),
+    "bills/<str:sadad_number>/card-payment/": (
+        "the portal's form for the same card payment as api/v1/bills/<sadad_number>/card-payment"
+    ),
+    "api/v1/transfers/<transfer_id>/cancel": (
+        "the current sponsor withdraws a request started through transfer_create; it starts nothing"
+    ),
+    "api/v1/transfers/<transfer_id>/reject": (
+        "the new sponsor turns down a request made to them; it starts nothing"
+    ),
+    "api/v1/transfers/<transfer_id>/worker-consent": (
+        "the worker answers a request their sponsor started through transfer_create; accepting "
+        "it is the declared entry point transfer_accept"
+    ),
+    **{
+        f"django-admin/transfers/transferrequest/{page}": (
+            "the Django admin shows transfer requests read-only (no add, change or delete "
+            "permission); only the transfer services write them"
+        )
+        for page in (
+            "",
+            "add/",
+            "<path:object_id>/",
+            "<path:object_id>/change/",
+            "<path:object_id>/delete/",
+            "<path:object_id>/history/",
+        )
+    },
 }
 
 # Every declared entry point that exists today (a new one adds itself to the registry).
 KNOWN_ENTRY_POINTS = {
     "absher.accounts.services.activation.service_activation_start",
     "absher.accounts.services.activation.service_activation_verify",
+    "absher.transfers.services.sponsor.transfer_session_start",
+    "absher.transfers.services.sponsor.transfer_session_verify",
+    "absher.transfers.services.sponsor.transfer_preview",
+    "absher.transfers.services.sponsor.transfer_create",
+    "absher.transfers.services.acceptance.transfer_accept_start",
+    "absher.transfers.services.acceptance.transfer_accept",
 }
 
 
