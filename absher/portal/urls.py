@@ -1,6 +1,16 @@
 from django.urls import path
 
-from absher.portal.views import accounts, activation, home, profile, services, suspensions
+from absher.portal.views import (
+    accounts,
+    activation,
+    bills,
+    home,
+    profile,
+    receipts,
+    requests,
+    services,
+    suspensions,
+)
 
 app_name = "portal"
 
@@ -49,4 +59,15 @@ urlpatterns = [
         name="service_activate_resend",
     ),
     path("services/<slug:code>/activated/", services.service_activated, name="service_activated"),
+    # E-service requests, bills and receipts (activated accounts)
+    path("services/<slug:code>/request/", requests.service_request, name="service_request"),
+    path("requests/", requests.requests, name="requests"),
+    path("bills/", bills.bills, name="bills"),
+    path("bills/<str:sadad_number>/", bills.bill_detail, name="bill"),
+    path("bills/<str:sadad_number>/card-payment/", bills.card_payment, name="bill_card_payment"),
+    path("bills/<str:sadad_number>/card-return/", bills.card_return, name="bill_card_return"),
+    path("bills/<str:sadad_number>/receipt/", receipts.receipt, name="receipt"),
+    path("bills/<str:sadad_number>/receipt.pdf", receipts.receipt_download, name="receipt_pdf"),
+    # The public check behind a receipt's QR code (no sign-in)
+    path("receipts/<str:code>/", receipts.receipt_check, name="receipt_verify"),
 ]

@@ -49,10 +49,18 @@ def test_only_the_profile_messages_access_log_and_activation_admit_registered_ac
         "sign_out_everywhere",
     ]
     assert sorted(name for name, required in guarded.items() if required) == [
+        "bill",
+        "bill_card_payment",
+        "bill_card_return",
+        "bills",
+        "receipt",
+        "receipt_pdf",
+        "requests",
         "service_activate",
         "service_activate_resend",
         "service_activate_verify",
         "service_activated",
+        "service_request",
         "services",
         "suspensions",
     ]
