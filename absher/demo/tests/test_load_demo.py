@@ -4,6 +4,7 @@ from django.core.management import call_command
 from absher.accounts.models import Partner, StaffMember, User
 from absher.identity.demo import DEMO_PEOPLE
 from absher.identity.models import Person
+from absher.payments.models import Bill
 
 pytestmark = pytest.mark.django_db
 
@@ -11,11 +12,25 @@ pytestmark = pytest.mark.django_db
 def test_load_demo_fills_the_platform_and_is_idempotent(capsys):
     call_command("load_demo")
     first = capsys.readouterr().out
-    counts = (Person.objects.count(), User.objects.count(), Partner.objects.count())
+    counts = (
+        Person.objects.count(),
+        User.objects.count(),
+        Partner.objects.count(),
+        Bill.objects.count(),
+    )
 
     call_command("load_demo", "--quiet")
 
-    assert (Person.objects.count(), User.objects.count(), Partner.objects.count()) == counts
+    assert (
+        Person.objects.count(),
+        User.objects.count(),
+        Partner.objects.count(),
+        Bill.objects.count(),
+    ) == counts
+    assert sorted(Bill.objects.values_list("service__code", "status")) == [
+        ("driving_licence_renewal", "unpaid"),
+        ("passport_renewal", "unpaid"),
+    ]
     assert Person.objects.count() == len(DEMO_PEOPLE) >= 30
     assert sorted(Partner.objects.values_list("code", flat=True)) == [
         "demo-bank",

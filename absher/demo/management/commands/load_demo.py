@@ -9,6 +9,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from absher.accounts import demo as accounts_demo
 from absher.identity import demo as identity_demo
+from absher.requests import demo as requests_demo
 from absher.suspensions import demo as suspensions_demo
 
 
@@ -25,6 +26,7 @@ class Command(BaseCommand):
         people_by_role = {person.role: person.id_number for person in identity_demo.DEMO_PEOPLE}
         accounts_demo.demo_accounts_load(people_by_role=people_by_role)
         suspensions_demo.demo_suspensions_load(people_by_role=people_by_role)
+        requests_demo.demo_requests_load(people_by_role=people_by_role)
         self.stdout.write(
             f"Demo registry: {report.created} created, {report.updated} updated, "
             f"{report.unchanged} unchanged."
