@@ -95,6 +95,14 @@ SECTIONS = (
         _("Paid requests waiting for a decision: complete them, or reject them with a refund."),
     ),
     Section(
+        "backoffice:case_queue",
+        _("Transfers without the sponsor's consent"),
+        _(
+            "Cases filed by new sponsors with their documents: review them, then approve, reject "
+            "or ask for more documents."
+        ),
+    ),
+    Section(
         "backoffice:suspension_list",
         _("Service suspensions"),
         _("Your authority's suspensions of services: place them, find them and lift them."),

@@ -25,6 +25,7 @@ from absher.core.money import HALALAS_PER_RIYAL
 from absher.identity.constants import Calendar
 from absher.identity.rules import normalize_digits
 from absher.suspensions.constants import SuspensionStatus
+from absher.transfers.constants import DocumentKind
 
 # The largest fee the catalogue can store (a positive 32-bit integer of halalas).
 MAX_FEE_HALALAS = 2_147_483_647
@@ -464,6 +465,58 @@ class RequestRejectForm(BackofficeForm):
 
 
 REQUEST_REJECT_FIELDS = {"reason_required": "reason"}
+
+
+# Officer: transfer-without-consent cases
+
+
+class CaseDecisionForm(BackofficeForm):
+    """No fields: the button is the decision (take for review, approve). A refusal of the
+    service shows on this form."""
+
+
+class CaseRejectForm(BackofficeForm):
+    reason = forms.CharField(
+        label=_("Reason for the rejection"),
+        help_text=_(
+            "The filer reads this reason in their Absher messages and by SMS. At most 1000 "
+            "characters."
+        ),
+        max_length=1000,
+        error_messages={"required": _("Give the reason for the rejection.")},
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+
+class CaseDocumentsRequestForm(BackofficeForm):
+    note = forms.CharField(
+        label=_("Which documents are needed, and why"),
+        help_text=_(
+            "The filer reads this note in their Absher messages and by SMS. At most 1000 "
+            "characters."
+        ),
+        max_length=1000,
+        error_messages={"required": _("Say which documents are needed and why.")},
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+    documents = forms.MultipleChoiceField(
+        label=_("Documents the filer must send again"),
+        help_text=_(
+            "Tick each document the answer must contain; tick the last one for a document "
+            "beyond the checklist."
+        ),
+        choices=DocumentKind.choices,
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+    )
+
+
+CASE_REJECT_FIELDS = {"reason_required": "reason", "note_too_long": "reason"}
+CASE_REQUEST_FIELDS = {
+    "note_required": "note",
+    "note_too_long": "note",
+    "document_slot_unknown": "documents",
+}
 
 
 # Administrator: payment reconciliation

@@ -3,6 +3,7 @@ from django.urls import path
 from absher.backoffice.views import (
     activation,
     call_centre,
+    cases,
     catalogue,
     home,
     organisations,
@@ -37,6 +38,21 @@ urlpatterns = [
         "requests/<int:request_id>/reject/",
         service_requests.request_reject,
         name="request_reject",
+    ),
+    path("cases/", cases.case_queue, name="case_queue"),
+    path("cases/<int:case_id>/", cases.case_detail, name="case_detail"),
+    path("cases/<int:case_id>/review/", cases.case_review, name="case_review"),
+    path("cases/<int:case_id>/approve/", cases.case_approve_view, name="case_approve"),
+    path("cases/<int:case_id>/reject/", cases.case_reject_view, name="case_reject"),
+    path(
+        "cases/<int:case_id>/request-documents/",
+        cases.case_request_documents_view,
+        name="case_request_documents",
+    ),
+    path(
+        "cases/<int:case_id>/documents/<int:document_id>/",
+        cases.case_document,
+        name="case_document",
     ),
     # Authority clerk (new/ comes before the references it would otherwise be taken for)
     path("suspensions/", suspensions.suspension_list, name="suspension_list"),

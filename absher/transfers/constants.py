@@ -117,3 +117,114 @@ def fee_for(*, transfer_count: int) -> int:
     first amount for the first transfer, the next for the second, the last for every later one."""
     schedule = list(settings.TRANSFER_FEES_HALALAS)
     return int(schedule[min(max(transfer_count, 0), len(schedule) - 1)])
+
+
+# --- transfer without the sponsor's consent (نقل الكفالة بدون موافقة الكفيل, SPEC 9) --------------
+
+
+class CaseStatus(models.TextChoices):
+    """A case filed by the prospective new sponsor with the documents of the checklist."""
+
+    SUBMITTED = "submitted", pgettext_lazy("case status", "Submitted, waiting for review")
+    UNDER_REVIEW = "under_review", pgettext_lazy("case status", "Under review by an officer")
+    MORE_DOCUMENTS_REQUESTED = (
+        "more_documents_requested",
+        pgettext_lazy("case status", "More documents requested"),
+    )
+    APPROVED = "approved", pgettext_lazy("case status", "Approved")
+    REJECTED = "rejected", pgettext_lazy("case status", "Rejected")
+
+
+C = CaseStatus
+CASE_TRANSITIONS: dict[str, frozenset[str]] = {
+    C.SUBMITTED: frozenset({C.UNDER_REVIEW}),
+    C.UNDER_REVIEW: frozenset({C.APPROVED, C.REJECTED, C.MORE_DOCUMENTS_REQUESTED}),
+    C.MORE_DOCUMENTS_REQUESTED: frozenset({C.SUBMITTED}),
+    C.APPROVED: frozenset(),
+    C.REJECTED: frozenset(),
+}
+CASE_FINAL_STATUSES = frozenset(s for s, nexts in CASE_TRANSITIONS.items() if not nexts)
+# A filer has at most one open case per worker (a partial unique constraint).
+CASE_OPEN_STATUSES = frozenset(s for s in CASE_TRANSITIONS if s not in CASE_FINAL_STATUSES)
+# The officers' queue: cases waiting for an officer, not for the filer.
+CASE_QUEUE_STATUSES = frozenset({C.SUBMITTED, C.UNDER_REVIEW})
+
+
+class CaseStep(models.TextChoices):
+    """What a line of a case's history records."""
+
+    FILED = "filed", pgettext_lazy("case step", "Case filed with the documents")
+    REVIEW_STARTED = "review_started", pgettext_lazy("case step", "Review started by an officer")
+    DOCUMENTS_REQUESTED = (
+        "documents_requested",
+        pgettext_lazy("case step", "More documents requested by the officer"),
+    )
+    RESUBMITTED = (
+        "resubmitted",
+        pgettext_lazy("case step", "Documents added and case submitted again"),
+    )
+    APPROVAL_REFUSED = (
+        "approval_refused",
+        pgettext_lazy("case step", "Approval not possible: a condition is not met"),
+    )
+    APPROVED = "approved", pgettext_lazy("case step", "Approved: the transfer awaits the fee")
+    REJECTED = "rejected", pgettext_lazy("case step", "Rejected by the officer")
+
+
+class CaseRole(models.TextChoices):
+    FILER = "filer", _("New sponsor (filer)")
+    OFFICER = "officer", _("Officer")
+
+
+class DocumentKind(models.TextChoices):
+    """The checklist of the source (مستندات نقل الكفالة بدون موافقة الكفيل): each a required slot
+    of a case; `additional` is what an officer asks for beyond it."""
+
+    SPONSORSHIP_FORM = (
+        "sponsorship_form",
+        _("Sponsorship form bearing the sponsor's signature"),
+    )
+    TRANSFER_LETTER = "transfer_letter", _("New transfer letter")
+    OLD_PASSPORTS = "old_passports", _("Copies of the resident's old passports")
+    CHAMBER_OF_COMMERCE = (
+        "chamber_of_commerce",
+        _("Chamber of commerce document kept with the letter"),
+    )
+    SPONSOR_PLEDGE = (
+        "sponsor_pledge",
+        _("Signed pledge of the new sponsor towards the resident"),
+    )
+    COMMERCIAL_REGISTRATION = (
+        "commercial_registration",
+        _("Copy of the commercial registration or municipal licence"),
+    )
+    RESIDENT_PHOTO = (
+        "resident_photo",
+        _("Personal photo of the resident with the transfer pledge form"),
+    )
+    ADDITIONAL = "additional", _("Additional document asked for by the officer")
+
+
+# The seven slots every case must fill, in the order of the source's checklist.
+REQUIRED_DOCUMENTS: tuple[str, ...] = tuple(
+    kind for kind in DocumentKind.values if kind != DocumentKind.ADDITIONAL
+)
+# How many additional documents a case may hold in all.
+ADDITIONAL_DOCUMENTS_MAX = 10
+CASE_NOTE_MAX_LENGTH = 1000
+CASE_REFERENCE_PREFIX = "TWC"
+
+
+class DocumentType(models.TextChoices):
+    """What a document is, by its content: the content type it is stored and served with."""
+
+    PDF = "application/pdf", "PDF"
+    JPEG = "image/jpeg", "JPEG"
+    PNG = "image/png", "PNG"
+
+
+DOCUMENT_EXTENSIONS = {DocumentType.PDF: "pdf", DocumentType.JPEG: "jpg", DocumentType.PNG: "png"}
+
+
+def case_document_max_bytes() -> int:
+    return int(settings.CASE_DOCUMENT_MAX_BYTES)

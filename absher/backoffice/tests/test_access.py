@@ -15,6 +15,8 @@ from absher.backoffice.tests.test_suspensions import make_suspension
 from absher.payments.models import Bill
 from absher.suspensions.constants import SuspensionStatus
 from absher.suspensions.models import Suspension
+from absher.transfers.tests.case_support import file_case, filer_user
+from absher.transfers.tests.helpers import citizen, worker_of
 
 ALL_STAFF = frozenset(StaffRole.values)
 OFFICER = frozenset({StaffRole.OFFICER})
@@ -33,6 +35,13 @@ PAGES = [
     ("/backoffice/requests/{request}/", OFFICER, 200),
     ("/backoffice/requests/{request}/fulfil/", OFFICER, 405),
     ("/backoffice/requests/{request}/reject/", OFFICER, 405),
+    ("/backoffice/cases/", OFFICER, 200),
+    ("/backoffice/cases/{case}/", OFFICER, 200),
+    ("/backoffice/cases/{case}/review/", OFFICER, 405),
+    ("/backoffice/cases/{case}/approve/", OFFICER, 405),
+    ("/backoffice/cases/{case}/reject/", OFFICER, 405),
+    ("/backoffice/cases/{case}/request-documents/", OFFICER, 405),
+    ("/backoffice/cases/{case}/documents/{document}/", OFFICER, 200),
     ("/backoffice/suspensions/", CLERK, 200),
     ("/backoffice/suspensions/new/", CLERK, 200),
     ("/backoffice/suspensions/{suspension}/", CLERK, 200),
@@ -80,13 +89,28 @@ def targets(make_staff, authority):
     return {"member": member.pk, "partner": partner.code, "suspension": suspension.reference}
 
 
+@pytest.fixture
+def make_case(settings, tmp_path):
+    """A case filed with its seven documents (stored under the test's own directory)."""
+
+    def make() -> dict[str, int]:
+        settings.CASE_DOCUMENTS_DIR = tmp_path / "cases"
+        sponsor = citizen()
+        case = file_case(filer_user(citizen()), worker_of(sponsor))
+        return {"case": case.pk, "document": case.documents.first().pk}
+
+    return make
+
+
 @pytest.mark.parametrize("visitor", VISITORS)
 @pytest.mark.parametrize(("template", "roles", "allowed_status"), PAGES)
 def test_every_page_admits_only_its_roles(
-    visitor_client, targets, make_paid_request, visitor, template, roles, allowed_status
+    visitor_client, targets, make_paid_request, make_case, visitor, template, roles, allowed_status
 ):
     if "{request}" in template:  # only where needed: paying a bill takes a while
         targets = {**targets, "request": make_paid_request().pk}
+    if "{case}" in template:  # only where needed: a case stores seven files
+        targets = {**targets, **make_case()}
     path = template.format(**targets)
     client = visitor_client(visitor)
 
@@ -208,7 +232,10 @@ def test_the_page_table_covers_every_back_office_address():
 @pytest.mark.parametrize(
     ("role", "links"),
     [
-        (StaffRole.OFFICER, ["/backoffice/activation/", "/backoffice/requests/"]),
+        (
+            StaffRole.OFFICER,
+            ["/backoffice/activation/", "/backoffice/requests/", "/backoffice/cases/"],
+        ),
         (StaffRole.AUTHORITY_CLERK, ["/backoffice/suspensions/"]),
         (StaffRole.CALL_CENTRE_AGENT, ["/backoffice/call-centre/"]),
         (

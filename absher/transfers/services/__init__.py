@@ -1,7 +1,8 @@
 """Transfer of worker services (نقل خدمات عامل, SPEC 8, 9): the writes. The current sponsor's
 steps (`sponsor`), the worker's and the new sponsor's answers (`acceptance`), the transfer approved
 without the sponsor's consent (`without_consent`), the move of the worker once the fee bill is paid
-(`completion`) and the periodic sweeps (`sweeps`).
+(`completion`), the periodic sweeps (`sweeps`), and the cases filed for a transfer without the
+sponsor's consent, reviewed by officers (`cases`).
 
 Every status change locks the request's row, follows TRANSFER_TRANSITIONS, and writes a timeline
 row and an audit event in the same transaction (`common.transition`). Deadlines are read from the
@@ -13,6 +14,15 @@ from absher.transfers.services.acceptance import (
     transfer_accept_start,
     transfer_reject,
     transfer_worker_consent,
+)
+from absher.transfers.services.cases import (
+    case_approve,
+    case_documents_add,
+    case_file,
+    case_lock,
+    case_reject,
+    case_request_documents,
+    case_review_start,
 )
 from absher.transfers.services.common import Gone, transfer_lock
 from absher.transfers.services.completion import transfer_complete_paid
@@ -30,6 +40,13 @@ from absher.transfers.services.without_consent import transfer_create_approved_w
 __all__ = [
     "Gone",
     "TransferPreview",
+    "case_approve",
+    "case_documents_add",
+    "case_file",
+    "case_lock",
+    "case_reject",
+    "case_request_documents",
+    "case_review_start",
     "transfer_accept",
     "transfer_accept_start",
     "transfer_cancel",
