@@ -13,13 +13,14 @@ from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
 
-from absher.catalog.constants import SUSPENSIONS_SERVICE_CODE
+from absher.catalog.constants import SUSPENSIONS_SERVICE_CODE, TRANSFER_SERVICE_CODE
 from absher.catalog.models import Service
 from absher.core.clock import display_zone
 from absher.core.money import format_sar
 from absher.identity.rules import format_hijri, mobile_masked
 from absher.notifications.selectors import messages_unread_count
 from absher.suspensions.constants import ScopeKind
+from absher.transfers.constants import WITHOUT_CONSENT_SERVICE_CODE
 
 if TYPE_CHECKING:
     from absher.suspensions.models import Suspension
@@ -89,7 +90,11 @@ def suspension_scope_text(suspension: Suspension) -> str:
 
 
 # E-services that have a page of their own in the portal, by service code.
-SERVICE_PAGES = {SUSPENSIONS_SERVICE_CODE: "portal:suspensions"}
+SERVICE_PAGES = {
+    SUSPENSIONS_SERVICE_CODE: "portal:suspensions",
+    TRANSFER_SERVICE_CODE: "portal:transfers",
+    WITHOUT_CONSENT_SERVICE_CODE: "portal:cases",
+}
 
 
 @register.filter

@@ -474,3 +474,22 @@ def test_a_charge_after_the_bill_was_paid_at_a_bank_is_returned(
     ]
     assert CardCheckout.objects.get(pk=checkout.pk).status == CheckoutStatus.REFUNDED
     assert Payment.objects.get(bill=bill).channel == "sadad"
+
+
+@pytest.mark.django_db
+def test_a_transfer_fee_bill_says_what_it_pays_for(browser, activated):
+    from absher.catalog.models import Service
+    from absher.payments.services import bill_create
+    from absher.transfers.constants import BILL_PURPOSE
+
+    bill = bill_create(
+        payer=activated.person,
+        service=Service.objects.get(code="worker_services_transfer"),
+        amount_halalas=200000,
+        purpose=BILL_PURPOSE,
+        purpose_id="41",
+    )
+
+    response = browser.sign_in_as(activated).get(bill_page(bill))
+
+    assert "المقابل المالي لنقل خدمات العامل، الطلب رقم 41" in response.text

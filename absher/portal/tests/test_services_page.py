@@ -139,7 +139,9 @@ def test_activate_the_transfer_service_with_a_code(browser, activated):
     assert "فُعّلت الخدمة الإلكترونية «نقل خدمات عامل» لحسابك." in page.text
     listing = browser.get(SERVICES).text
     assert badges(listing)["worker_services_transfer"] == "مفعّلة"
-    assert "service-card__action" not in card(listing, "worker_services_transfer")
+    transfer_card = card(listing, "worker_services_transfer")
+    assert 'action="/services/worker_services_transfer/activate/"' not in transfer_card
+    assert '<a class="button" href="/transfers/"' in transfer_card
 
 
 @pytest.mark.django_db

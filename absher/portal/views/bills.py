@@ -22,12 +22,14 @@ from absher.payments.models import Bill, CardCheckout
 from absher.payments.selectors import bill_get_for_actor, bills_of
 from absher.portal.access import PersonRequest, person_required
 from absher.requests.constants import BILL_PURPOSE as SERVICE_REQUEST_PURPOSE
+from absher.transfers.constants import BILL_PURPOSE as TRANSFER_PURPOSE
 
 PAGE_SIZE = 20
 
 # What a bill pays for, by its purpose, beside the service's name.
 PURPOSE_TEXTS = {
     SERVICE_REQUEST_PURPOSE: _("The fee of your e-service request no. %(number)s"),
+    TRANSFER_PURPOSE: _("The fee of the transfer of worker services, request no. %(number)s"),
 }
 
 
