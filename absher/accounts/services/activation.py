@@ -31,7 +31,12 @@ from absher.accounts.models import (
     User,
 )
 from absher.accounts.selectors import service_is_offered_to
-from absher.accounts.services.otp import TooManyRequests, otp_issue, otp_verify
+from absher.accounts.services.otp import (
+    TooManyRequests,
+    counters_required,
+    otp_issue,
+    otp_verify,
+)
 from absher.accounts.services.registration import identity_mismatch, person_identify
 from absher.audit.services import audit_record
 from absher.catalog.availability import e_service_entry_point, service_start_check
@@ -238,9 +243,9 @@ def activation_code_redeem(*, user: User, code: str) -> User:
         raise _already_active()
     now = clock.now()
     counter = f"activation-code:{user.pk}"
-    if throttle.counter_value(name=counter, window_seconds=3600, moment=now) >= (
-        ACTIVATION_CODE_TRIES_PER_HOUR
-    ):
+    with counters_required():
+        tries = throttle.counter_value(name=counter, window_seconds=3600, moment=now)
+    if tries >= ACTIVATION_CODE_TRIES_PER_HOUR:
         raise TooManyRequests(
             "too_many_attempts", _("Too many wrong activation codes. Please try again later.")
         )
@@ -269,7 +274,8 @@ def activation_code_redeem(*, user: User, code: str) -> User:
                 actor_id=str(user.pk),
                 data={"activation_code": found.pk},
             )
-    throttle.counter_increment(name=counter, window_seconds=3600, moment=now)
+    with counters_required():
+        throttle.counter_increment(name=counter, window_seconds=3600, moment=now)
     raise _activation_code_invalid()
 
 

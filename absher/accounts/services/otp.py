@@ -3,16 +3,27 @@
 A code is 6 digits from a CSPRNG, stored only as an HMAC with a server key (a fast keyed hash, not
 a password hasher: it runs on every verification), bound to one purpose and one subject, valid for
 OTP_TTL_SECONDS, burned after OTP_MAX_ATTEMPTS wrong tries, re-sendable after a cool-down, and
-single-use even under concurrent verifications (the row is locked while it is checked)."""
+single-use even under concurrent verifications (the row is locked while it is checked).
+
+The sending caps live in the cache (ADR 0003). When it does not answer, sending and verifying stop
+with 503 `service_unavailable` before anything changes: a cap that cannot be counted would let
+codes go out unmetered.
+
+A decoy challenge (`otp_issue_decoy`) behaves like a real one to whoever holds its id — same
+answers, same tries, same cool-down and caps — but no code exists for it and nothing is sent. Flows
+whose answer must not tell whether an ID has an account hand one out instead of a refusal."""
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import hashlib
 import hmac
+import logging
 import math
 import secrets
 import uuid
+from collections.abc import Iterator
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -22,17 +33,48 @@ from django.utils.translation import gettext_lazy as _
 from absher.accounts.constants import OTP_TRANSITIONS, OtpPurpose, OtpStatus
 from absher.accounts.models import OtpChallenge
 from absher.audit.services import audit_record
-from absher.core import clock, throttle
+from absher.core import clock, metrics, throttle
 from absher.core.errors import ApplicationError, InvalidInput, NotFound
-from absher.identity.rules import normalize_digits
+from absher.identity.rules import mobile_masked, normalize_digits
 from absher.notifications.services import sms_send
+
+logger = logging.getLogger(__name__)
 
 HOUR = 3600
 DAY = 24 * HOUR
 
+# Payload key of a decoy challenge: what stands in for the number in the sending caps.
+DECOY_RECIPIENT = "decoy_recipient"
+# Codes anyone may ask for by typing an ID (and a date of birth). Where the code went is not shown:
+# the answer must be the same whether or not the ID has an account, and a masked number would tell.
+# Their per-ID cap is their own, so that asking for them — for any ID, with any date — cannot use up
+# the ID's codes for sign-in and activation (ADR 0003).
+OPEN_TO_ANYONE = frozenset({OtpPurpose.PASSWORD_RESET})
+
 
 class TooManyRequests(ApplicationError):
     http_status = 429
+
+
+class ServiceUnavailable(ApplicationError):
+    http_status = 503
+
+
+def service_unavailable() -> ServiceUnavailable:
+    return ServiceUnavailable(
+        "service_unavailable",
+        _("This service is temporarily unavailable. Please try again in a few minutes."),
+    )
+
+
+@contextlib.contextmanager
+def counters_required() -> Iterator[None]:
+    """Codes, sign-in and their limits stop, rather than go on uncounted, while the counter store
+    (Redis) is down: the caller gets 503 `service_unavailable`."""
+    try:
+        yield
+    except throttle.CountersUnavailable:
+        raise service_unavailable() from None
 
 
 def _hmac_key() -> bytes:
@@ -64,10 +106,11 @@ def _sms_text(*, purpose: str, code: str, language: str) -> str:
         )
 
 
-def _caps(*, mobile: str, id_number: str) -> list[tuple[str, int, int]]:
+def _caps(*, mobile: str, id_number: str, purpose: str) -> list[tuple[str, int, int]]:
     caps = [(f"otp-mobile:{mobile}", HOUR, settings.OTP_MAX_UNVERIFIED_PER_MOBILE_PER_HOUR)]
     if id_number:
-        caps.append((f"otp-id:{id_number}", DAY, settings.OTP_MAX_UNVERIFIED_PER_ID_PER_DAY))
+        scope = f"{purpose}:" if purpose in OPEN_TO_ANYONE else ""
+        caps.append((f"otp-id:{scope}{id_number}", DAY, settings.OTP_MAX_UNVERIFIED_PER_ID_PER_DAY))
     return caps
 
 
@@ -80,27 +123,56 @@ def _send_limit_refusal(*, window_seconds: int, now: dt.datetime) -> TooManyRequ
     )
 
 
-def _reserve_send(*, mobile: str, id_number: str, now: dt.datetime) -> None:
+def _reserve_send(*, mobile: str, id_number: str, purpose: str, now: dt.datetime) -> None:
     """SMS-pumping guard: codes that were never verified, per number per hour and per ID per day.
     Counted first and given back when over the limit, so that concurrent requests cannot all slip
     under it (a check followed by an increment would let them)."""
     taken: list[tuple[str, int]] = []
-    for name, window, limit in _caps(mobile=mobile, id_number=id_number):
-        count = throttle.counter_increment(name=name, window_seconds=window, moment=now)
-        taken.append((name, window))
-        if count > limit:
-            for taken_name, taken_window in taken:
-                throttle.counter_decrement(name=taken_name, window_seconds=taken_window, moment=now)
-            raise _send_limit_refusal(window_seconds=window, now=now)
+    with counters_required():
+        for name, window, limit in _caps(mobile=mobile, id_number=id_number, purpose=purpose):
+            count = throttle.counter_increment(name=name, window_seconds=window, moment=now)
+            taken.append((name, window))
+            if count > limit:
+                for taken_name, taken_window in taken:
+                    throttle.counter_decrement(
+                        name=taken_name, window_seconds=taken_window, moment=now
+                    )
+                raise _send_limit_refusal(window_seconds=window, now=now)
 
 
-def _release_send(*, mobile: str, id_number: str, sent_at: dt.datetime) -> None:
-    """A code that was verified (or never sent) no longer counts against the caps."""
-    for name, window, _limit in _caps(mobile=mobile, id_number=id_number):
-        throttle.counter_decrement(name=name, window_seconds=window, moment=sent_at)
+def _release_send(*, mobile: str, id_number: str, purpose: str, sent_at: dt.datetime) -> None:
+    """A code that was verified (or never sent) no longer counts against the caps. When the store
+    is down the place stays taken: the code's fate is already committed, and a cap that counts one
+    code too many errs on the safe side."""
+    try:
+        for name, window, _limit in _caps(mobile=mobile, id_number=id_number, purpose=purpose):
+            throttle.counter_decrement(name=name, window_seconds=window, moment=sent_at)
+    except throttle.CountersUnavailable:
+        logger.warning("otp.cap_not_given_back")
+
+
+def is_decoy(challenge: OtpChallenge) -> bool:
+    return bool(challenge.payload.get(DECOY_RECIPIENT))
+
+
+def _cap_recipient(challenge: OtpChallenge) -> str:
+    """The number a challenge's codes count against; for a decoy, what stands in for it."""
+    if is_decoy(challenge):
+        return f"decoy:{challenge.payload[DECOY_RECIPIENT]}"
+    return challenge.mobile
+
+
+def otp_recipient_masked(challenge: OtpChallenge) -> str:
+    """What may be shown of where the code went: the masked number, or nothing for the purposes
+    whose answers must not depend on whether an account exists."""
+    if challenge.purpose in OPEN_TO_ANYONE:
+        return ""
+    return mobile_masked(challenge.mobile)
 
 
 def _send(challenge: OtpChallenge, *, code: str, language: str) -> None:
+    if is_decoy(challenge):
+        return
     sms_send(
         to=challenge.mobile,
         text=_sms_text(purpose=challenge.purpose, code=code, language=language),
@@ -119,20 +191,58 @@ def otp_issue(
 ) -> OtpChallenge:
     """Sends a new code for `purpose` to `mobile`; any pending code for the same purpose and subject
     stops working."""
+    return _issue(
+        purpose=purpose,
+        subject=subject,
+        mobile=mobile,
+        cap_recipient=mobile,
+        id_number=id_number,
+        payload=payload or {},
+        language=language,
+    )
+
+
+def otp_issue_decoy(
+    *, purpose: str, subject: str, id_number: str, recipient_key: str, language: str = "ar"
+) -> OtpChallenge:
+    """A challenge for nobody: handed out where a refusal would tell that an ID has no account.
+    It supersedes, expires, counts tries, burns, re-sends and meets the caps exactly as a real one
+    (`recipient_key` stands in for the number), but it has no code and nothing is ever sent."""
+    return _issue(
+        purpose=purpose,
+        subject=subject,
+        mobile="",
+        cap_recipient=f"decoy:{recipient_key}",
+        id_number=id_number,
+        payload={DECOY_RECIPIENT: recipient_key},
+        language=language,
+    )
+
+
+def _issue(
+    *,
+    purpose: str,
+    subject: str,
+    mobile: str,
+    cap_recipient: str,
+    id_number: str,
+    payload: dict,
+    language: str,
+) -> OtpChallenge:
     now = clock.now()
-    _reserve_send(mobile=mobile, id_number=id_number, now=now)
+    _reserve_send(mobile=cap_recipient, id_number=id_number, purpose=purpose, now=now)
     try:
         challenge = _challenge_create(
             purpose=purpose,
             subject=subject,
             mobile=mobile,
             id_number=id_number,
-            payload=payload or {},
+            payload=payload,
             language=language,
             now=now,
         )
     except BaseException:
-        _release_send(mobile=mobile, id_number=id_number, sent_at=now)
+        _release_send(mobile=cap_recipient, id_number=id_number, purpose=purpose, sent_at=now)
         raise
     return challenge
 
@@ -168,7 +278,7 @@ def _challenge_create(
                     last_sent_at=now,
                     payload=payload,
                 )
-                challenge.code_hmac = code_hmac(challenge_id=str(challenge.public_id), code=code)
+                challenge.code_hmac = _new_code_hmac(challenge, code)
                 challenge.save(force_insert=True)
                 _send(challenge, code=code, language=language)
                 audit_record(
@@ -176,13 +286,21 @@ def _challenge_create(
                     actor_type="system",
                     subject_type="otp_challenge",
                     subject_id=str(challenge.public_id),
-                    data={"purpose": purpose},
+                    data={"purpose": purpose, "decoy": is_decoy(challenge)},
                 )
         except IntegrityError:
             if attempts_left <= 0:
                 raise
             continue
+        metrics.otp_issued(purpose=purpose)
         return challenge
+
+
+def _new_code_hmac(challenge: OtpChallenge, code: str) -> str:
+    if is_decoy(challenge):
+        # Not the HMAC of any code: no 6 digits can ever match it.
+        return secrets.token_hex(32)
+    return code_hmac(challenge_id=str(challenge.public_id), code=code)
 
 
 def challenge_uuid(challenge_id: object) -> uuid.UUID | None:
@@ -238,10 +356,13 @@ def otp_resend(
                 _("Please wait before requesting the code again."),
                 {"retry_after_seconds": max(1, math.ceil((ready_at - now).total_seconds()))},
             )
-        _reserve_send(mobile=challenge.mobile, id_number=challenge.id_number, now=now)
+        recipient = _cap_recipient(challenge)
+        _reserve_send(
+            mobile=recipient, id_number=challenge.id_number, purpose=challenge.purpose, now=now
+        )
         try:
             code = _new_code()
-            challenge.code_hmac = code_hmac(challenge_id=str(challenge.public_id), code=code)
+            challenge.code_hmac = _new_code_hmac(challenge, code)
             challenge.sends += 1
             challenge.last_sent_at = now
             challenge.expires_at = now + dt.timedelta(seconds=settings.OTP_TTL_SECONDS)
@@ -250,8 +371,14 @@ def otp_resend(
             )
             _send(challenge, code=code, language=language)
         except BaseException:
-            _release_send(mobile=challenge.mobile, id_number=challenge.id_number, sent_at=now)
+            _release_send(
+                mobile=recipient,
+                id_number=challenge.id_number,
+                purpose=challenge.purpose,
+                sent_at=now,
+            )
             raise
+    metrics.otp_issued(purpose=challenge.purpose)
     return challenge
 
 
@@ -281,10 +408,13 @@ def otp_verify(
     *, challenge_id: str, code: str, purpose: str, subject: str | None = None
 ) -> OtpChallenge:
     """Checks a code. Right: the challenge is verified (once, ever) and returned with its payload.
-    Wrong: the try is counted — and kept even though the caller gets an error."""
+    Wrong: the try is counted — and kept even though the caller gets an error.
+    Refused with nothing changed while the counter store is down (the caps could not be kept)."""
     now = clock.now()
     typed = normalize_digits(str(code or ""))
     refusal: ApplicationError | None = None
+    with counters_required():
+        throttle.counters_probe()
     with transaction.atomic():
         challenge = _locked(challenge_id)
         if not _belongs(challenge, purpose=purpose, subject=subject):
@@ -328,8 +458,13 @@ def otp_verify(
                 )
             challenge.save(update_fields=["attempts", "status", "updated_at"])
     if refusal is not None:
+        metrics.otp_failed(purpose=challenge.purpose)
         raise refusal
+    metrics.otp_verified(purpose=challenge.purpose)
     _release_send(
-        mobile=challenge.mobile, id_number=challenge.id_number, sent_at=challenge.last_sent_at
+        mobile=_cap_recipient(challenge),
+        id_number=challenge.id_number,
+        purpose=challenge.purpose,
+        sent_at=challenge.last_sent_at,
     )
     return challenge

@@ -15,14 +15,14 @@ import re
 import secrets
 from dataclasses import dataclass
 
-from django.core.cache import cache
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext_lazy as _
 
 from absher.accounts.constants import PartnerKind
 from absher.accounts.models import Authority, Partner, User
+from absher.accounts.services.otp import counters_required
 from absher.audit.services import audit_record
-from absher.core import clock
+from absher.core import clock, throttle
 from absher.core.errors import ApplicationError, Conflict, InvalidInput
 
 SIGNATURE_WINDOW_SECONDS = 300
@@ -86,10 +86,15 @@ def partner_verify_request(*, request: SignedRequest, kinds: tuple[str, ...]) ->
             _("The request timestamp is more than 5 minutes away from the server's time."),
         )
     # Remembered for twice the window so that a replay is refused for as long as it could be fresh.
+    # A nonce that cannot be remembered cannot be refused when replayed: refuse the call instead.
     nonce_key = hashlib.sha256(request.nonce.encode()).hexdigest()
-    if not cache.add(
-        f"partner-nonce:{partner.code}:{nonce_key}", 1, timeout=SIGNATURE_WINDOW_SECONDS * 2
-    ):
+    with counters_required():
+        is_fresh = throttle.mark_add(
+            name=f"partner-nonce:{partner.code}:{nonce_key}",
+            value=1,
+            keep_seconds=SIGNATURE_WINDOW_SECONDS * 2,
+        )
+    if not is_fresh:
         raise SignatureRefused(
             "replayed_request", _("This request was already received (same nonce).")
         )

@@ -1,9 +1,15 @@
 """Creating an account (إنشاء حساب): ID + date of birth must match the registry, one account per ID,
 a unique username, a strong password, then a code to the mobile. The new account is `registered`:
-it may sign in and see its profile, messages and activation, nothing else."""
+it may sign in and see its profile, messages and activation, nothing else.
+
+Registering answers whether an ID and a date of birth match the registry (SPEC 13: the next step, or
+409 `account_exists`, or 422 `identity_mismatch`). So that nobody can try every date of birth of
+an ID until it does, the mismatches of one ID number are capped per day; past the cap every
+attempt with that ID is refused alike, the right date included."""
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass
 
@@ -17,8 +23,15 @@ from django.utils.translation import gettext_lazy as _
 from absher.accounts import selectors
 from absher.accounts.constants import AccountStatus, OtpPurpose
 from absher.accounts.models import OtpChallenge, User
-from absher.accounts.services.otp import otp_issue, otp_verify
+from absher.accounts.services.otp import (
+    DAY,
+    TooManyRequests,
+    counters_required,
+    otp_issue,
+    otp_verify,
+)
 from absher.audit.services import audit_record
+from absher.core import clock, throttle
 from absher.core.errors import Conflict, InvalidInput
 from absher.identity.models import Person
 from absher.identity.rules import date_of_birth_parse, id_number_parse, mobile_parse
@@ -26,6 +39,8 @@ from absher.identity.selectors import person_matches
 from absher.notifications.services import notification_send
 
 USERNAME_PATTERN = re.compile(r"^[A-Za-z][A-Za-z0-9._-]{3,39}$")
+# Dates of birth that may be tried against one ID number in a day when registering.
+REGISTRATION_MISMATCHES_PER_ID_PER_DAY = 10
 
 
 @dataclass(frozen=True)
@@ -50,6 +65,29 @@ def person_identify(*, id_number: str, date_of_birth: str, calendar: str) -> Per
     born = date_of_birth_parse(date_of_birth, calendar)
     person = person_matches(id_number=parsed.value, date_of_birth=born)
     if person is None:
+        raise identity_mismatch()
+    return person
+
+
+def _person_identify_capped(*, id_number: str, date_of_birth: str, calendar: str) -> Person:
+    """`person_identify` with the daily cap on mismatches per ID number (see the module)."""
+    parsed = id_number_parse(id_number)
+    born = date_of_birth_parse(date_of_birth, calendar)
+    now = clock.now()
+    counter = f"registration-mismatch:{parsed.value}"
+    with counters_required():
+        mismatches = throttle.counter_value(name=counter, window_seconds=DAY, moment=now)
+    if mismatches >= REGISTRATION_MISMATCHES_PER_ID_PER_DAY:
+        window_end = (int(now.timestamp()) // DAY + 1) * DAY
+        raise TooManyRequests(
+            "too_many_attempts",
+            _("Too many attempts with this ID number. Please try again later."),
+            {"retry_after_seconds": max(1, math.ceil(window_end - now.timestamp()))},
+        )
+    person = person_matches(id_number=parsed.value, date_of_birth=born)
+    if person is None:
+        with counters_required():
+            throttle.counter_increment(name=counter, window_seconds=DAY, moment=now)
         raise identity_mismatch()
     return person
 
@@ -100,7 +138,9 @@ def registration_start(
     email: str = "",
     language: str = "ar",
 ) -> OtpChallenge:
-    person = person_identify(id_number=id_number, date_of_birth=date_of_birth, calendar=calendar)
+    person = _person_identify_capped(
+        id_number=id_number, date_of_birth=date_of_birth, calendar=calendar
+    )
     if selectors.account_exists_for(id_number=person.id_number):
         raise _account_exists()
     username = username_validate(username)

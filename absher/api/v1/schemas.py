@@ -7,13 +7,16 @@ import datetime as dt
 from ninja import Field, Schema
 
 from absher.accounts.models import OtpChallenge
-from absher.identity.rules import mobile_masked
+from absher.accounts.services.otp import otp_recipient_masked
 
 
 class ChallengeOut(Schema):
     challenge_id: str = Field(description="Names the verification code sent by SMS.")
     expires_at: dt.datetime
-    sent_to: str = Field(description="The mobile number the code went to, masked.")
+    sent_to: str = Field(
+        description="The mobile number the code went to, masked; empty for a password reset, "
+        "whose answer does not tell whether the ID has an account."
+    )
 
 
 class ChallengeVerifyIn(Schema):
@@ -29,5 +32,5 @@ def challenge_out(challenge: OtpChallenge) -> dict:
     return {
         "challenge_id": str(challenge.public_id),
         "expires_at": challenge.expires_at,
-        "sent_to": mobile_masked(challenge.mobile),
+        "sent_to": otp_recipient_masked(challenge),
     }

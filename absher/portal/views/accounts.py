@@ -17,6 +17,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from absher.accounts.constants import OtpPurpose
 from absher.accounts.services.login import login_complete, login_start
 from absher.accounts.services.password_reset import (
+    RESET_CODE_SENT_NOTE,
     password_reset_complete,
     password_reset_start,
 )
@@ -72,6 +73,15 @@ def _language() -> str:
     return translation.get_language() or "ar"
 
 
+def _status_for(refusal: ApplicationError | None) -> int:
+    """A page whose step could not run because a backing service is down (503
+    `service_unavailable`: sign-in and codes stop while their limits cannot be counted) says so in
+    its status as well as on the form."""
+    if refusal is not None and refusal.http_status == 503:
+        return 503
+    return 200
+
+
 def _signed_in_person(request: HttpRequest) -> bool:
     return request.user.is_authenticated and getattr(request.user, "person_id", None) is not None
 
@@ -84,6 +94,7 @@ def register(request: HttpRequest) -> HttpResponse:
     if _signed_in_person(request):
         return redirect("portal:dashboard")
     form = RegisterForm(posted(request))
+    refusal: ApplicationError | None = None
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -98,11 +109,14 @@ def register(request: HttpRequest) -> HttpResponse:
                 language=_language(),
             )
         except ApplicationError as error:
+            refusal = error
             add_refusal(form, error, REGISTRATION_FIELDS)
         else:
             pending_save(request.session, REGISTER, challenge)
             return redirect("portal:register_verify")
-    return render(request, "portal/accounts/register.html", {"form": form})
+    return render(
+        request, "portal/accounts/register.html", {"form": form}, status=_status_for(refusal)
+    )
 
 
 @require_http_methods(["GET", "POST"])
@@ -111,18 +125,22 @@ def register_verify(request: HttpRequest) -> HttpResponse:
     if pending is None:
         return redirect("portal:register")
     form = CodeForm(posted(request))
+    refusal: ApplicationError | None = None
     if request.method == "POST" and form.is_valid():
         try:
             user = registration_complete(
                 challenge_id=pending.challenge_id, code=form.cleaned_data["code"]
             )
         except ApplicationError as error:
+            refusal = error
             add_refusal(form, error, CODE_FIELDS)
         else:
             pending_clear(request.session, REGISTER)
             request.session[REGISTERED_KEY] = user.username
             return redirect("portal:register_done")
-    return code_page(request, REGISTER, pending, form, resend_url=reverse("portal:register_resend"))
+    page = code_page(request, REGISTER, pending, form, resend_url=reverse("portal:register_resend"))
+    page.status_code = _status_for(refusal)
+    return page
 
 
 @require_POST
@@ -155,6 +173,7 @@ def login(request: HttpRequest) -> HttpResponse:
     if _signed_in_person(request):
         return redirect(_next_url(request, request.GET.get("next", "")))
     form = LoginForm(posted(request))
+    refusal: ApplicationError | None = None
     if request.method == "POST" and form.is_valid():
         try:
             challenge = login_start(
@@ -163,12 +182,15 @@ def login(request: HttpRequest) -> HttpResponse:
                 ip=request.META.get("REMOTE_ADDR"),
             )
         except ApplicationError as error:
+            refusal = error
             add_refusal(form, error)
         else:
             pending_save(request.session, LOGIN, challenge)
             request.session[NEXT_KEY] = _next_url(request, request.GET.get("next", ""))
             return redirect("portal:login_verify")
-    return render(request, "portal/accounts/login.html", {"form": form})
+    return render(
+        request, "portal/accounts/login.html", {"form": form}, status=_status_for(refusal)
+    )
 
 
 @require_http_methods(["GET", "POST"])
@@ -177,10 +199,12 @@ def login_verify(request: HttpRequest) -> HttpResponse:
     if pending is None:
         return redirect("portal:login")
     form = CodeForm(posted(request))
+    refusal: ApplicationError | None = None
     if request.method == "POST" and form.is_valid():
         try:
             user = login_complete(challenge_id=pending.challenge_id, code=form.cleaned_data["code"])
         except ApplicationError as error:
+            refusal = error
             add_refusal(form, error, CODE_FIELDS)
         else:
             destination = _next_url(request, str(request.session.get(NEXT_KEY, "")))
@@ -188,7 +212,9 @@ def login_verify(request: HttpRequest) -> HttpResponse:
             pending_clear(request.session, LOGIN)
             request.session.pop(NEXT_KEY, None)
             return redirect(destination)
-    return code_page(request, LOGIN, pending, form, resend_url=reverse("portal:login_resend"))
+    page = code_page(request, LOGIN, pending, form, resend_url=reverse("portal:login_resend"))
+    page.status_code = _status_for(refusal)
+    return page
 
 
 @require_POST
@@ -209,6 +235,7 @@ def logout_view(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def password_reset(request: HttpRequest) -> HttpResponse:
     form = PasswordResetStartForm(posted(request))
+    refusal: ApplicationError | None = None
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -219,11 +246,17 @@ def password_reset(request: HttpRequest) -> HttpResponse:
                 language=_language(),
             )
         except ApplicationError as error:
+            refusal = error
             add_refusal(form, error, IDENTITY_FIELDS)
         else:
             pending_save(request.session, PASSWORD_RESET, challenge)
             return redirect("portal:password_reset_verify")
-    return render(request, "portal/accounts/password_reset.html", {"form": form})
+    return render(
+        request,
+        "portal/accounts/password_reset.html",
+        {"form": form},
+        status=_status_for(refusal),
+    )
 
 
 @require_http_methods(["GET", "POST"])
@@ -232,6 +265,7 @@ def password_reset_verify(request: HttpRequest) -> HttpResponse:
     if pending is None:
         return redirect("portal:password_reset")
     form = PasswordResetCompleteForm(posted(request))
+    refusal: ApplicationError | None = None
     if request.method == "POST" and form.is_valid():
         try:
             password_reset_complete(
@@ -240,6 +274,7 @@ def password_reset_verify(request: HttpRequest) -> HttpResponse:
                 new_password=form.cleaned_data["new_password"],
             )
         except ApplicationError as error:
+            refusal = error
             add_refusal(form, error, PASSWORD_RESET_FIELDS)
         else:
             pending_clear(request.session, PASSWORD_RESET)
@@ -251,13 +286,16 @@ def password_reset_verify(request: HttpRequest) -> HttpResponse:
                 ),
             )
             return redirect("portal:login")
-    return code_page(
+    page = code_page(
         request,
         PASSWORD_RESET,
         pending,
         form,
         resend_url=reverse("portal:password_reset_resend"),
+        context={"recipient_note": RESET_CODE_SENT_NOTE},
     )
+    page.status_code = _status_for(refusal)
+    return page
 
 
 @require_POST
