@@ -30,10 +30,12 @@ test: install lint ## Run the whole test suite (DATABASE_URL / REDIS_URL when se
 	$(PY) scripts/compile_messages.py --check
 	$(PY) -m pytest $(PYTEST_ARGS)
 
-lint: install ## ruff (lint and format check) and mypy on the domain code
+lint: install ## ruff, mypy, bandit (medium+) and pip-audit (skipped offline unless REQUIRE_PIP_AUDIT=1)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy absher
+	$(VENV)/bin/bandit -q -r absher sandbox_gateway config --severity-level medium
+	$(PY) scripts/dependency_audit.py
 
 format: install ## Format and auto-fix the code
 	$(VENV)/bin/ruff format .
@@ -51,7 +53,10 @@ worker: install ## Run a Celery worker (needs CELERY_BROKER_URL)
 beat: install ## Run Celery beat (needs CELERY_BROKER_URL)
 	$(VENV)/bin/celery -A config beat --loglevel=INFO
 
+prodlike: install ## The production shape on loopback: nginx, two gunicorn app servers, Celery worker and beat (scripts/prodlike start|stop|status)
+	scripts/prodlike start
+
 clean: ## Remove the virtual environment and local data
 	rm -rf $(VENV) var staticfiles
 
-.PHONY: help install run test lint format messages worker beat clean
+.PHONY: help install run test lint format messages worker beat prodlike clean

@@ -3,11 +3,12 @@ from django.contrib import admin
 from django.urls import include, path
 
 from absher.api.v1 import api as api_v1
-from absher.core import health
+from absher.core import health, metrics
 
 urlpatterns = [
     path("healthz", health.healthz, name="healthz"),
     path("readyz", health.readyz, name="readyz"),
+    path("metrics", metrics.metrics_view, name="metrics"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/v1/", api_v1.urls),
     path("backoffice/", include("absher.backoffice.urls")),

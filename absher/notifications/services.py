@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
-from absher.core import clock
+from absher.core import clock, metrics
 from absher.core.errors import Conflict, InvalidInput
 from absher.core.jobs import enqueue_on_commit
 from absher.identity.rules import mobile_masked, mobile_parse
@@ -147,6 +147,7 @@ def _sms_finish(
         ]
     )
     outcome = DeliveryOutcome.SENT if status == SmsStatus.SENT else DeliveryOutcome.FAILED
+    (metrics.sms_sent if status == SmsStatus.SENT else metrics.sms_failed)(gateway=sms.gateway)
     _log_attempt(sms, outcome=outcome, reason=error)
 
 

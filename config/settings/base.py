@@ -15,6 +15,8 @@ SECRET_KEY = env.str("SECRET_KEY")
 DEBUG = env.bool("DEBUG", default=False)
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=[])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
+# Load balancers whose X-Forwarded-For is believed (addresses or networks, e.g. 10.0.0.0/8).
+TRUSTED_PROXIES = env.list("TRUSTED_PROXIES", default=[])
 
 INSTALLED_APPS = [
     # The platform's apps come first: their runserver (absher.core: a deeper listen backlog) and
@@ -29,6 +31,7 @@ INSTALLED_APPS = [
     "absher.payments",
     "absher.requests",
     "absher.transfers",
+    "absher.privacy",
     "absher.portal",
     "absher.backoffice",
     "absher.api",
@@ -42,6 +45,10 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # Outermost: counts and times everything below it (GET /metrics, see absher.core.metrics).
+    "absher.core.metrics.MetricsMiddleware",
+    # The client's address behind a load balancer (TRUSTED_PROXIES; off when empty).
+    "absher.core.proxy.ForwardedClientMiddleware",
     "absher.core.middleware.RequestContextMiddleware",
     "absher.api.errors.ApiErrorShapeMiddleware",
     "django.middleware.security.SecurityMiddleware",
@@ -50,7 +57,9 @@ MIDDLEWARE = [
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
-    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Django's AuthenticationMiddleware, with the account read through the cache when
+    # AUTH_USER_CACHE_SECONDS > 0 (absher.core.auth_cache).
+    "absher.core.auth_cache.CachedAuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -91,17 +100,39 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
 
 REDIS_URL = env.str("REDIS_URL", default="")
+# Web sessions may live in a Redis of their own (one that never evicts); the cache's by default.
+SESSION_REDIS_URL = env.str("SESSION_REDIS_URL", default=REDIS_URL)
+_REDIS_OPTIONS = {
+    "SOCKET_CONNECT_TIMEOUT": 2,
+    "SOCKET_TIMEOUT": 2,
+    "CONNECTION_POOL_KWARGS": {"health_check_interval": 30},
+}
 if REDIS_URL:
     CACHES = {
         "default": {
             "BACKEND": "django_redis.cache.RedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": env.str("CACHE_KEY_PREFIX", default="absher"),
-            "OPTIONS": {"SOCKET_CONNECT_TIMEOUT": 2, "SOCKET_TIMEOUT": 2},
-        }
+            "OPTIONS": _REDIS_OPTIONS,
+        },
+        "sessions": {
+            "BACKEND": "django_redis.cache.RedisCache",
+            "LOCATION": SESSION_REDIS_URL,
+            "KEY_PREFIX": env.str("CACHE_KEY_PREFIX", default="absher") + "-sessions",
+            "OPTIONS": _REDIS_OPTIONS,
+        },
     }
 else:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+        "sessions": {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "LOCATION": "sessions",
+        },
+    }
+# The signed-in account of a web session is read from the cache for this long (0: off). Only a
+# cache shared by every app server may hold it: production turns it on with Redis.
+AUTH_USER_CACHE_SECONDS = env.int("AUTH_USER_CACHE_SECONDS", default=0)
 
 PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.Argon2PasswordHasher",
@@ -121,6 +152,10 @@ STATIC_URL = "/static/"
 STATIC_ROOT = Path(env.str("STATIC_ROOT", default=str(BASE_DIR / "staticfiles")))
 # Uploaded documents live outside the web root and are served only through views that authorise.
 PRIVATE_MEDIA_ROOT = Path(env.str("PRIVATE_MEDIA_ROOT", default=str(VAR_DIR / "private")))
+# Documents of transfer-without-consent cases (SPEC 9): random file names under this private
+# directory, never under the web root; each upload at most CASE_DOCUMENT_MAX_BYTES.
+CASE_DOCUMENTS_DIR = Path(env.str("CASE_DOCUMENTS_DIR", default=str(PRIVATE_MEDIA_ROOT / "cases")))
+CASE_DOCUMENT_MAX_BYTES = env.int("CASE_DOCUMENT_MAX_BYTES", default=5 * 1024 * 1024)
 
 SESSION_COOKIE_NAME = "absher_session"
 SESSION_COOKIE_HTTPONLY = True
@@ -157,6 +192,26 @@ CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = "UTC"
 CELERY_BROKER_CONNECTION_TIMEOUT = 3
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# Reliability: a job is acknowledged after it ran (acks_late above), so a worker that dies mid-job
+# leaves it to another (reject_on_worker_lost); every job is idempotent and takes ids. On Redis an
+# unacknowledged job comes back after the visibility timeout, which must outlast the longest
+# countdown (the SMS backoff caps at an hour).
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT_SECONDS", default=2 * 3600)
+}
+CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = True
+CELERY_TASK_IGNORE_RESULT = True
+CELERY_TASK_SOFT_TIME_LIMIT = env.int("CELERY_TASK_SOFT_TIME_LIMIT", default=120)
+CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT", default=180)
+# Workers keep the platform's logging (JSON with the request id) instead of Celery's own.
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
+CELERY_WORKER_MAX_TASKS_PER_CHILD = env.int("CELERY_WORKER_MAX_TASKS_PER_CHILD", default=1000)
+# When set, each worker serves its job counts on this port for Prometheus (internal network only).
+CELERY_METRICS_PORT = env.int("CELERY_METRICS_PORT", default=0)
+
+# Prometheus: GET /metrics answers only `Authorization: Bearer METRICS_TOKEN`; empty turns it off.
+METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
 
 # SMS. The gateway is chosen by name from the notifications gateway registry.
 SMS_GATEWAY = env.str("SMS_GATEWAY", default="http")

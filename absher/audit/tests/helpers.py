@@ -37,7 +37,7 @@ def tamper(sequence: int, column: str, value: Any) -> None:
         value = connection.ops.adapt_datetimefield_value(value)
     with connection.cursor() as cursor:
         cursor.execute(
-            f"UPDATE {TABLE} SET {column} = {placeholder} WHERE sequence = %s",  # noqa: S608
+            f"UPDATE {TABLE} SET {column} = {placeholder} WHERE sequence = %s",  # noqa: S608  # nosec B608  # tampering on purpose: the audit table's own name, a column of the test's choosing
             [value, sequence],
         )
         assert cursor.rowcount == 1
@@ -45,7 +45,7 @@ def tamper(sequence: int, column: str, value: Any) -> None:
 
 def delete_row(sequence: int) -> None:
     with connection.cursor() as cursor:
-        cursor.execute(f"DELETE FROM {TABLE} WHERE sequence = %s", [sequence])  # noqa: S608
+        cursor.execute(f"DELETE FROM {TABLE} WHERE sequence = %s", [sequence])  # noqa: S608  # nosec B608  # tampering on purpose: the audit table's own name
         assert cursor.rowcount == 1
 
 

@@ -59,7 +59,7 @@ class HttpGateway(SmsGateway):
             },
         )
         try:
-            with urllib.request.urlopen(request, timeout=self.timeout_seconds) as response:  # noqa: S310
+            with urllib.request.urlopen(request, timeout=self.timeout_seconds) as response:  # noqa: S310  # nosec B310  # the scheme is checked (http or https) in __init__
                 payload = response.read(_MAX_RESPONSE_BYTES)
         except urllib.error.HTTPError as exc:
             exc.close()

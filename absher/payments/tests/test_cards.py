@@ -387,3 +387,13 @@ def test_an_expired_checkout_paid_at_the_last_moment_still_pays_an_open_bill(
     assert bill.status == BillStatus.PAID
     first.refresh_from_db()
     assert first.status == CheckoutStatus.PAID
+
+
+def test_a_refund_url_that_is_not_http_is_never_opened(person, bill, settings):
+    from absher.payments.providers.base import GatewayUnavailable
+
+    settings.CARD_GATEWAY_API_URL = "file:///etc/"
+    checkout = start(person, bill).checkout
+
+    with pytest.raises(GatewayUnavailable):
+        cards.card_charge_refund(checkout_id=checkout.pk, charge_id="ch_x")
