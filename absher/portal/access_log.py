@@ -55,6 +55,16 @@ ACCESS_ACTIONS: dict[str, AccessAction] = {
         what=_("Opened your e-service request to decide on it"),
         names_office=True,
     ),
+    "transfer_case.viewed": AccessAction(
+        who=StaffRole.OFFICER.label,
+        what=_("Opened a case for a transfer without the sponsor's consent to review it"),
+        names_office=True,
+    ),
+    "transfer_case.document_viewed": AccessAction(
+        who=StaffRole.OFFICER.label,
+        what=_("Opened a document of a case for a transfer without the sponsor's consent"),
+        names_office=True,
+    ),
     "sadad.bills_inquired": AccessAction(
         who=_("Your bank"),
         what=_("Looked up your unpaid bills to collect a payment"),

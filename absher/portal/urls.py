@@ -4,12 +4,15 @@ from absher.portal.views import (
     accounts,
     activation,
     bills,
+    cases,
     home,
+    privacy,
     profile,
     receipts,
     requests,
     services,
     suspensions,
+    transfers,
 )
 
 app_name = "portal"
@@ -35,6 +38,7 @@ urlpatterns = [
     path("messages/", profile.inbox, name="messages"),
     path("messages/<int:message_id>/", profile.message_detail, name="message"),
     path("access-log/", profile.access_log, name="access_log"),
+    path("me/personal-data/", privacy.personal_data, name="personal_data"),
     # Activating e-services for the account
     path("activation/", activation.activation, name="activation"),
     path(
@@ -68,6 +72,49 @@ urlpatterns = [
     path("bills/<str:sadad_number>/card-return/", bills.card_return, name="bill_card_return"),
     path("bills/<str:sadad_number>/receipt/", receipts.receipt, name="receipt"),
     path("bills/<str:sadad_number>/receipt.pdf", receipts.receipt_download, name="receipt_pdf"),
+    # Transfer of worker services (Passports → Transfer services)
+    path("transfers/", transfers.hub, name="transfers"),
+    path("transfers/start/", transfers.start, name="transfer_start"),
+    path("transfers/start/verify/", transfers.start_verify, name="transfer_start_verify"),
+    path("transfers/start/resend/", transfers.start_resend, name="transfer_start_resend"),
+    path("transfers/new/worker/", transfers.choose_worker, name="transfer_worker"),
+    path("transfers/new/sponsor/", transfers.new_sponsor, name="transfer_new_sponsor"),
+    path("transfers/new/review/", transfers.review, name="transfer_review"),
+    path("transfers/new/confirm/", transfers.confirm, name="transfer_confirm"),
+    path("transfers/new/confirm/resend/", transfers.confirm_resend, name="transfer_confirm_resend"),
+    path("transfers/incoming/", transfers.incoming, name="transfers_incoming"),
+    path("transfers/outgoing/", transfers.outgoing, name="transfers_outgoing"),
+    path("transfers/about-me/", transfers.about_me, name="transfers_about_me"),
+    path("transfers/<int:transfer_id>/", transfers.detail, name="transfer"),
+    path("transfers/<int:transfer_id>/sent/", transfers.sent, name="transfer_sent"),
+    path("transfers/<int:transfer_id>/cancel/", transfers.cancel, name="transfer_cancel"),
+    path("transfers/<int:transfer_id>/accept/", transfers.accept, name="transfer_accept"),
+    path(
+        "transfers/<int:transfer_id>/accept/verify/",
+        transfers.accept_verify,
+        name="transfer_accept_verify",
+    ),
+    path(
+        "transfers/<int:transfer_id>/accept/resend/",
+        transfers.accept_resend,
+        name="transfer_accept_resend",
+    ),
+    path("transfers/<int:transfer_id>/reject/", transfers.reject, name="transfer_reject"),
+    path(
+        "transfers/<int:transfer_id>/worker-consent/",
+        transfers.worker_consent,
+        name="transfer_worker_consent",
+    ),
+    # Transfer without the sponsor's consent: the new sponsor's cases
+    path("cases/", cases.cases, name="cases"),
+    path("cases/new/", cases.case_new, name="case_new"),
+    path("cases/<int:case_id>/", cases.case_detail, name="case"),
+    path("cases/<int:case_id>/documents/", cases.case_documents, name="case_documents"),
+    path(
+        "cases/<int:case_id>/documents/<int:document_id>/",
+        cases.case_document,
+        name="case_document",
+    ),
     # The public check behind a receipt's QR code (no sign-in)
     path("receipts/<str:code>/", receipts.receipt_check, name="receipt_verify"),
 ]

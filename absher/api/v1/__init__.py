@@ -6,10 +6,12 @@ from absher.api.errors import install_error_handlers
 from absher.api.v1 import (
     activation,
     auth,
+    cases,
     catalog,
     integrations,
     me,
     payments,
+    privacy,
     receipts,
     requests,
     services,
@@ -33,12 +35,14 @@ install_error_handlers(api)
 
 api.add_router("/auth", auth.router)
 api.add_router("/me", me.router)
+api.add_router("/me", privacy.router)
 api.add_router("/me", suspensions.me_router)
 api.add_router("/me", payments.me_router)
 api.add_router("/bills", payments.bills_router)
 api.add_router("/bills", receipts.router)
 api.add_router("/me", transfers.me_router)
 api.add_router("/transfers", transfers.router)
+api.add_router("/cases", cases.router)
 api.add_router("/requests", requests.router)
 api.add_router("/activation", activation.router)
 api.add_router("/services", services.router)

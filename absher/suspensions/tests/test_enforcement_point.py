@@ -94,6 +94,49 @@ NOT_A_START: dict[str, str] = {
         "the worker answers a request their sponsor started through transfer_create; accepting "
         "it is the declared entry point transfer_accept"
     ),
+    "api/v1/cases/<case_id>/documents": (
+        "the filer adds documents to a case started through case_file, after an officer asked "
+        "for more; nothing new is started, and the officer's approval checks every party's "
+        "suspensions again"
+    ),
+    "cases/<int:case_id>/documents/": (
+        "the portal's form for the same answer as api/v1/cases/<case_id>/documents"
+    ),
+    "backoffice/cases/<int:case_id>/review/": (
+        "an officer takes for review a case the filer started through case_file; it starts "
+        "nothing for the filer"
+    ),
+    "backoffice/cases/<int:case_id>/approve/": (
+        "an officer approves a case; the transfer it starts is checked by "
+        "transfer_create_approved_without_consent, whose conditions refuse a suspended new "
+        "sponsor or worker"
+    ),
+    "backoffice/cases/<int:case_id>/reject/": "an officer ends a case; it starts nothing",
+    "backoffice/cases/<int:case_id>/request-documents/": (
+        "an officer asks the filer for more documents on an existing case; it starts nothing"
+    ),
+    "transfers/start/resend/": (
+        "re-sends the code of a transfer session already started through "
+        "transfer_session_start; entering it (verify) is the declared entry point "
+        "transfer_session_verify"
+    ),
+    "transfers/new/confirm/resend/": (
+        "re-sends the confirmation code of a transfer_preview; confirming it is the declared "
+        "entry point transfer_create"
+    ),
+    "transfers/<int:transfer_id>/accept/resend/": (
+        "re-sends the code of an acceptance started through transfer_accept_start; entering "
+        "it is the declared entry point transfer_accept"
+    ),
+    "transfers/<int:transfer_id>/cancel/": (
+        "the portal's form for the same cancellation as api/v1/transfers/<transfer_id>/cancel"
+    ),
+    "transfers/<int:transfer_id>/reject/": (
+        "the portal's form for the same rejection as api/v1/transfers/<transfer_id>/reject"
+    ),
+    "transfers/<int:transfer_id>/worker-consent/": (
+        "the portal's form for the same answer as api/v1/transfers/<transfer_id>/worker-consent"
+    ),
     **{
         f"django-admin/transfers/transferrequest/{page}": (
             "the Django admin shows transfer requests read-only (no add, change or delete "
@@ -120,6 +163,7 @@ KNOWN_ENTRY_POINTS = {
     "absher.transfers.services.sponsor.transfer_create",
     "absher.transfers.services.acceptance.transfer_accept_start",
     "absher.transfers.services.acceptance.transfer_accept",
+    "absher.transfers.services.cases.case_file",
 }
 
 
