@@ -10,7 +10,7 @@ import datetime as dt
 import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import IO, Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
@@ -146,18 +146,38 @@ class BadRow:
         )
 
 
+class LineIndex(Protocol):
+    """Where each ID number of the file was first seen. A whole registry export does not fit in
+    memory, so the import keeps this on disk (see `registry_import.ImportScratch`)."""
+
+    def first_line(self, id_number: str, line: int) -> int | None:
+        """The earlier line that has `id_number`, or None after recording that `line` has it."""
+
+
+class MemoryLineIndex:
+    def __init__(self) -> None:
+        self.lines: dict[str, int] = {}
+
+    def first_line(self, id_number: str, line: int) -> int | None:
+        earlier = self.lines.setdefault(id_number, line)
+        return None if earlier == line else earlier
+
+
 def header_error(message: str | Promise, **extra: Any) -> ApplicationError:
     return InvalidInput("registry_header_invalid", message, extra)
 
 
-def rows_read(stream: IO[bytes]) -> Iterator[RegistryRow | BadRow]:
-    """Every data row of the file, in order, either valid or with its problems. Raises an
+def rows_read(
+    stream: Iterable[bytes], seen: LineIndex | None = None
+) -> Iterator[RegistryRow | BadRow]:
+    """Every data row of the file (its lines, as bytes), in order, either valid or with its
+    problems; `seen` remembers the ID numbers met so far (in memory unless given). Raises an
     ApplicationError for what makes the whole file unreadable: no header or a wrong one, bytes that
     are not UTF-8, a CSV structure the reader cannot follow."""
     reader = csv.reader(_decoded_lines(stream))
     header = _header_read(reader)
     index = {name: position for position, name in enumerate(header)}
-    first_line_of: dict[str, int] = {}
+    first_line_of = MemoryLineIndex() if seen is None else seen
     while True:
         start = reader.line_num + 1
         try:
@@ -194,7 +214,7 @@ def rows_read(stream: IO[bytes]) -> Iterator[RegistryRow | BadRow]:
         yield _row_check(start, {name: fields[index[name]] for name in COLUMNS}, first_line_of)
 
 
-def _decoded_lines(stream: IO[bytes]) -> Iterator[str]:
+def _decoded_lines(stream: Iterable[bytes]) -> Iterator[str]:
     # Decoding line by line (instead of through a TextIOWrapper) names the line a bad byte is on.
     for number, raw in enumerate(stream, start=1):
         chunk = (
@@ -294,23 +314,20 @@ class _Row:
             return None
 
 
-def _row_check(
-    line: int, values: dict[str, str], first_line_of: dict[str, int]
-) -> RegistryRow | BadRow:
+def _row_check(line: int, values: dict[str, str], first_line_of: LineIndex) -> RegistryRow | BadRow:
     row = _Row(values)
 
     parsed_id = row.parse("id_number", id_number_parse)
     id_number = parsed_id.value if parsed_id else ""
-    if id_number in first_line_of:
+    earlier = first_line_of.first_line(id_number, line) if id_number else None
+    if earlier is not None:
         row.problem(
             "id_number",
             lazy_format(
                 _("This ID number is already on line %(line)d of the file."),
-                {"line": first_line_of[id_number]},
+                {"line": earlier},
             ),
         )
-    elif id_number:
-        first_line_of[id_number] = line
     is_citizen = parsed_id is not None and parsed_id.id_type == IdType.CITIZEN
     is_resident = parsed_id is not None and parsed_id.id_type == IdType.RESIDENT
 

@@ -137,3 +137,27 @@ def test_a_file_that_is_not_utf8_fails_naming_the_line(tmp_path):
 
     assert str(exc.value) == "Line 2 is not UTF-8 text. Save the file as UTF-8 and try again."
     assert Person.objects.filter(id_number=SPONSOR_ID).exists() is False
+
+
+def test_progress_shows_each_stage_with_its_rows_on_stderr(tmp_path):
+    path = write(tmp_path, registry_text(citizen_row(), resident_row()))
+
+    out, err = run(path, "--progress")
+
+    closing = [line.rsplit("\r", 1)[-1] for line in err.split("\n") if line]
+    assert [line.split(" rows in ")[0] for line in closing] == [
+        "checking rows: 2",
+        "writing people: 2",
+        "comparing sponsors: 2",
+        "moving sponsorships: 1",
+    ]
+    assert "% of " in err  # the file's size is known: the share read is shown
+    assert out.startswith("Registry imported: 2 created")
+
+
+def test_progress_is_not_drawn_when_stderr_is_not_a_terminal(tmp_path):
+    path = write(tmp_path, registry_text(citizen_row()))
+
+    _out, err = run(path)
+
+    assert err == ""

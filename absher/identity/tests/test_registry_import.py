@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import tempfile
 
 import pytest
 from django.utils import translation
@@ -831,3 +832,77 @@ def test_an_empty_sponsor_on_import_ends_the_current_sponsorship(moved_clock):
     sponsorship.refresh_from_db()
     assert sponsorship.ended_at == LATER
     assert current_sponsor_id_number(WORKER_ID) is None
+
+
+# --- a file larger than a batch -------------------------------------------------------------------
+
+
+def test_rows_far_apart_in_a_file_of_many_batches_are_checked_against_each_other():
+    # given batches of 2 rows: the sponsor's row comes 3 batches after its worker's, and an ID
+    # number repeats 4 rows after its first line, in another batch
+    sponsors = [id_number_with_check_digit(f"11000001{n}") for n in range(3, 7)]
+    stream = registry_file(
+        resident_row(sponsor_id_number=sponsors[3]),
+        *(
+            citizen_row(id_number=sponsor, mobile=f"+96650100001{n}")
+            for n, sponsor in enumerate(sponsors)
+        ),
+        citizen_row(id_number=sponsors[0], mobile="+966501000099"),
+    )
+
+    # when
+    with pytest.raises(ApplicationError) as exc:
+        registry_import_csv(stream=stream, batch_size=2)
+
+    # then
+    assert exc.value.extra["errors"] == [
+        {"line": 7, "reason": "id_number: This ID number is already on line 3 of the file."}
+    ]
+    assert registry_state() == ([], [], 0)
+
+
+def test_a_file_of_many_batches_creates_updates_and_moves_sponsors_like_a_small_one(moved_clock):
+    # given a registry with a sponsored worker, and two more sponsors in it
+    registry_import_csv(
+        stream=registry_file(
+            citizen_row(),
+            citizen_row(id_number=OTHER_SPONSOR_ID, mobile="+966501000002"),
+            resident_row(),
+        )
+    )
+    moved_clock(LATER)
+
+    # when a file read 2 rows at a time moves the worker to the other sponsor, adds a worker
+    # whose sponsor's row comes last, changes a name and keeps the rest
+    new_sponsor = id_number_with_check_digit("110000007")
+    report = registry_import_csv(
+        stream=registry_file(
+            resident_row(sponsor_id_number=OTHER_SPONSOR_ID),
+            resident_row(id_number=OTHER_WORKER_ID, sponsor_id_number=new_sponsor),
+            citizen_row(name_en="Abdullah M. Al-Qahtani"),
+            citizen_row(id_number=OTHER_SPONSOR_ID, mobile="+966501000002"),
+            citizen_row(id_number=new_sponsor, mobile="+966501000007"),
+        ),
+        batch_size=2,
+    )
+
+    # then
+    assert report == ImportReport(
+        created=2, updated=2, unchanged=1, sponsorships_started=2, sponsorships_ended=1
+    )
+    assert current_sponsor_id_number(WORKER_ID) == OTHER_SPONSOR_ID
+    assert current_sponsor_id_number(OTHER_WORKER_ID) == new_sponsor
+    assert Person.objects.get(id_number=SPONSOR_ID).name_en == "Abdullah M. Al-Qahtani"
+    assert Sponsorship.objects.filter(ended_at=LATER).count() == 1
+
+
+def test_the_scratch_store_is_removed_after_an_import_whatever_its_outcome(tmp_path, monkeypatch):
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+
+    registry_import_csv(stream=registry_file(citizen_row()))
+    with pytest.raises(ApplicationError):
+        registry_import_csv(stream=registry_file(citizen_row(gender="?")))
+    with pytest.raises(ApplicationError):
+        registry_import_csv(stream=io.BytesIO(b"id_number\n"))
+
+    assert list(tmp_path.iterdir()) == []

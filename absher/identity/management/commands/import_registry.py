@@ -1,7 +1,9 @@
-"""`manage.py import_registry FILE [--skip-invalid]`: loads a national registry CSV export."""
+"""`manage.py import_registry FILE [--skip-invalid]`: loads a national registry CSV export of any
+size, with a progress line on stderr when it is a terminal."""
 
 from __future__ import annotations
 
+import argparse
 import sys
 from pathlib import Path
 from typing import Any
@@ -10,6 +12,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import translation
 
 from absher.core.errors import ApplicationError
+from absher.core.progress import SILENT, Progress, ProgressLine, Unended
 from absher.identity.services import registry_import_csv
 
 
@@ -27,6 +30,13 @@ class Command(BaseCommand):
             help="Import the valid rows and report the invalid ones instead of refusing the file.",
         )
         parser.add_argument(
+            "--progress",
+            action=argparse.BooleanOptionalAction,
+            default=None,
+            help="Show rows done, rows per second and the time left on stderr "
+            "(default: when stderr is a terminal).",
+        )
+        parser.add_argument(
             "--language",
             choices=["en", "ar"],
             default="en",
@@ -34,16 +44,24 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
+        show = options["progress"]
+        if show is None:
+            show = self.stderr.isatty()
+        progress = ProgressLine(Unended(self.stderr)) if show else SILENT
         with translation.override(options["language"]):
-            self._import(options["file"], skip_invalid=options["skip_invalid"])
+            self._import(options["file"], skip_invalid=options["skip_invalid"], progress=progress)
 
-    def _import(self, name: str, *, skip_invalid: bool) -> None:
+    def _import(self, name: str, *, skip_invalid: bool, progress: Progress) -> None:
         try:
             if name == "-":
-                report = registry_import_csv(stream=sys.stdin.buffer, skip_invalid=skip_invalid)
+                report = registry_import_csv(
+                    stream=sys.stdin.buffer, skip_invalid=skip_invalid, progress=progress
+                )
             else:
                 with Path(name).open("rb") as stream:
-                    report = registry_import_csv(stream=stream, skip_invalid=skip_invalid)
+                    report = registry_import_csv(
+                        stream=stream, skip_invalid=skip_invalid, progress=progress
+                    )
         except OSError as exc:
             raise CommandError(f"Cannot read {name}: {exc.strerror or exc}") from None
         except ApplicationError as exc:
