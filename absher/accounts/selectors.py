@@ -130,3 +130,27 @@ def partner_get(*, code: str) -> Partner | None:
 
 def staff_member_get(*, member_id: int) -> StaffMember | None:
     return staff_members().filter(pk=member_id).first()
+
+
+def otp_delivery_status(*, challenge_id: str) -> str:
+    """Whether the newest code of a pending challenge reached the SMS gateway: `queued`, `sent` or
+    `failed` (the gateway stayed down or refused it: the person should ask for the code again).
+    `unknown` for a missing or decided challenge and for purposes whose answers must not tell
+    whether an account exists (a decoy is never sent)."""
+    from absher.accounts.constants import OtpStatus
+    from absher.accounts.services.otp import OPEN_TO_ANYONE, challenge_uuid, is_decoy
+    from absher.notifications.selectors import sms_latest_status
+
+    public_id = challenge_uuid(challenge_id)
+    challenge = (
+        OtpChallenge.objects.filter(public_id=public_id).first() if public_id is not None else None
+    )
+    if (
+        challenge is None
+        or challenge.status != OtpStatus.PENDING
+        or challenge.purpose in OPEN_TO_ANYONE
+        or is_decoy(challenge)
+    ):
+        return "unknown"
+    found = sms_latest_status(to=challenge.mobile, since=challenge.last_sent_at, is_sensitive=True)
+    return found or "unknown"

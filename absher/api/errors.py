@@ -5,17 +5,25 @@ answer in it too."""
 from __future__ import annotations
 
 import logging
+import sys
 from collections.abc import Callable
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
+from django.template.loader import render_to_string
 from django.utils import translation
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
 from absher.core.errors import ApplicationError
+from absher.core.unavailable import (
+    RETRY_AFTER_SECONDS,
+    dependency_failure,
+    dependency_unavailable,
+    log_dependency_failure,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -92,6 +100,9 @@ def install_error_handlers(api: NinjaAPI) -> None:
             return error_response(code, message, exc.status_code)
 
     def unexpected_error(request: HttpRequest, exc: Exception) -> HttpResponse:
+        if dependency_failure(exc):
+            log_dependency_failure(exc, path=request.path)
+            return _unavailable_response(request)
         logger.exception("unhandled API error", extra={"path": request.path})
         with translation.override(api_language(request)):
             return error_response(*_status_error(500), 500)
@@ -137,7 +148,25 @@ def handler404(request: HttpRequest, exception: Exception | None = None) -> Http
     return render(request, "portal/errors/404.html", status=404)
 
 
+def _unavailable_response(request: HttpRequest) -> HttpResponse:
+    """503 while a backing service is down: the SPEC error body under /api/, else a standalone page
+    rendered without the request (no session, account or database is touched)."""
+    response: HttpResponse
+    if request.path.startswith(API_PREFIX):
+        with translation.override(api_language(request)):
+            error = dependency_unavailable()
+            response = error_response(error.code, error.message, 503)
+    else:
+        response = HttpResponse(render_to_string("portal/errors/503.html"), status=503)
+    response["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    return response
+
+
 def handler500(request: HttpRequest) -> HttpResponse:
+    failure = sys.exc_info()[1]
+    if failure is not None and dependency_failure(failure):
+        log_dependency_failure(failure, path=request.path)
+        return _unavailable_response(request)
     if request.path.startswith(API_PREFIX):
         with translation.override(api_language(request)):
             return error_response(*_status_error(500), 500)

@@ -23,8 +23,10 @@ shared by every process that serves the site, so production enables it only with
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import uuid
+from collections.abc import Iterator
 from functools import partial
 from typing import Any
 
@@ -45,6 +47,8 @@ from django.db.models.signals import post_delete, post_save
 from django.http import HttpRequest
 from django.utils.crypto import constant_time_compare
 from django.utils.functional import SimpleLazyObject
+
+from absher.core.unavailable import dependency_failure, dependency_unavailable
 
 logger = logging.getLogger(__name__)
 
@@ -67,22 +71,38 @@ def user_cached(pk: Any, *, load: Any) -> Any:
         return load(pk)
     entry_key = _ENTRY_KEY.format(pk=pk)
     generation_key = _GENERATION_KEY.format(pk=pk)
-    found = cache.get_many([generation_key, entry_key])
-    generation = found.get(generation_key)
-    entry = found.get(entry_key)
-    if generation is not None and isinstance(entry, tuple) and entry[0] == generation:
-        return entry[1]
-    if generation is None:
-        fresh = _new_generation()
-        # Kept longer than the rows: a generation that expires first only costs a miss.
-        if cache.add(generation_key, fresh, timeout * 2):
-            generation = fresh
-        else:  # another process made one first; evicted already (None): do not store
-            generation = cache.get(generation_key)
+    with _cache_required():
+        found = cache.get_many([generation_key, entry_key])
+        generation = found.get(generation_key)
+        entry = found.get(entry_key)
+        if generation is not None and isinstance(entry, tuple) and entry[0] == generation:
+            return entry[1]
+        if generation is None:
+            fresh = _new_generation()
+            # Kept longer than the rows: a generation that expires first only costs a miss.
+            if cache.add(generation_key, fresh, timeout * 2):
+                generation = fresh
+            else:  # another process made one first; evicted already (None): do not store
+                generation = cache.get(generation_key)
     user = load(pk)
     if user is not None and generation is not None:
-        cache.set(entry_key, (generation, user), timeout)
+        with _cache_required():
+            cache.set(entry_key, (generation, user), timeout)
     return user
+
+
+@contextlib.contextmanager
+def _cache_required() -> Iterator[None]:
+    """A cache that does not answer stops the request with 503 `service_unavailable` instead of a
+    500. Reading the account from the database instead would not be safe: invalidations written
+    while the cache was down are lost, so rows cached before the outage could come back stale."""
+    try:
+        yield
+    except Exception as error:
+        if not dependency_failure(error):
+            raise
+        logger.warning("auth_cache.unavailable", extra={"error": type(error).__name__})
+        raise dependency_unavailable() from error
 
 
 def _forget_now(pk: Any) -> None:

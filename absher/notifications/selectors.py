@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import TYPE_CHECKING
 
 from django.db.models import QuerySet
@@ -9,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from absher.core.errors import NotFound
 from absher.notifications.constants import OUTBOX_LIST_LIMIT
-from absher.notifications.models import Message, OutboxSms
+from absher.notifications.models import Message, OutboxSms, SmsMessage
 
 if TYPE_CHECKING:
     from absher.identity.models import Person
@@ -38,3 +39,15 @@ def message_get_for_actor(*, person: Person, message_id: int) -> Message:
 def outbox_for(*, to: str) -> QuerySet[OutboxSms]:
     """What the outbox gateway delivered to `to` (E.164), newest first."""
     return OutboxSms.objects.filter(to=to).order_by("-created_at", "-id")[:OUTBOX_LIST_LIMIT]
+
+
+def sms_latest_status(*, to: str, since: dt.datetime, is_sensitive: bool) -> str:
+    """The delivery status (queued, sent, failed) of the newest SMS to `to` queued at or after
+    `since`; empty when there is none."""
+    status = (
+        SmsMessage.objects.filter(to=to, is_sensitive=is_sensitive, created_at__gte=since)
+        .order_by("-created_at", "-id")
+        .values_list("status", flat=True)
+        .first()
+    )
+    return status or ""

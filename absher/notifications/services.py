@@ -6,15 +6,18 @@ calls `sms_deliver`, which is safe to run any number of times for the same row."
 
 from __future__ import annotations
 
+import datetime as dt
 import enum
 import logging
 from typing import TYPE_CHECKING
 
+from django.conf import settings
 from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
 from absher.core import clock, metrics
 from absher.core.errors import Conflict, InvalidInput
+from absher.core.faults import fault_point
 from absher.core.jobs import enqueue_on_commit
 from absher.identity.rules import mobile_masked, mobile_parse
 from absher.notifications import tasks
@@ -72,6 +75,24 @@ def sms_send(
     return sms
 
 
+def sms_redispatch_stale(*, limit: int = 500) -> int:
+    """Hands the delivery task again every SMS still queued and never tried a while after it was
+    queued: its hand-off to the broker was lost (the process died between the commit and the
+    enqueue, or the broker was down). Running it twice is harmless: `sms_deliver` locks the row
+    and sends a queued SMS once, with the same idempotency key."""
+    cutoff = clock.now() - dt.timedelta(seconds=int(settings.SMS_REDISPATCH_AFTER_SECONDS))
+    stale = list(
+        SmsMessage.objects.filter(status=SmsStatus.QUEUED, attempts=0, created_at__lte=cutoff)
+        .order_by("created_at", "id")
+        .values_list("pk", flat=True)[:limit]
+    )
+    for sms_id in stale:
+        tasks.deliver_sms.delay(sms_id)
+    if stale:
+        logger.warning("sms.redispatched", extra={"count": len(stale)})
+    return len(stale)
+
+
 def sms_deliver(*, sms_id: int, is_final_attempt: bool) -> DeliveryOutcome:
     """One delivery attempt of a queued SMS, under a lock on its row: a row that is already sent
     or failed is left alone, so a task delivered twice sends once. The lock is held while the
@@ -92,7 +113,10 @@ def sms_deliver(*, sms_id: int, is_final_attempt: bool) -> DeliveryOutcome:
         sms.gateway = gateway.name
         try:
             provider_message_id = gateway.send(
-                to=sms.to, text=sms.body, is_sensitive=sms.is_sensitive
+                to=sms.to,
+                text=sms.body,
+                is_sensitive=sms.is_sensitive,
+                idempotency_key=sms_idempotency_key(sms.pk),
             )
         except TransientGatewayError as exc:
             if is_final_attempt:
@@ -105,8 +129,17 @@ def sms_deliver(*, sms_id: int, is_final_attempt: bool) -> DeliveryOutcome:
         except PermanentGatewayError as exc:
             _sms_finish(sms, status=SmsStatus.FAILED, error=f"refused: {exc.reason}")
             return DeliveryOutcome.FAILED
+        # The gateway has the message; a worker killed before this commit leaves the row queued,
+        # and the next attempt sends it again with the same idempotency key.
+        fault_point("sms.accepted_by_gateway")
         _sms_finish(sms, status=SmsStatus.SENT, provider_message_id=provider_message_id)
         return DeliveryOutcome.SENT
+
+
+def sms_idempotency_key(sms_id: int) -> str:
+    """One key per SMS row, the same on every attempt: a gateway that honours it delivers a
+    message once however often a crashed or timed-out attempt is repeated."""
+    return f"absher-sms-{sms_id}"
 
 
 def _sms_lock(*, sms_id: int) -> SmsMessage | None:

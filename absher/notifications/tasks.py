@@ -32,5 +32,12 @@ def deliver_sms(self: Any, sms_id: int) -> str:
         # In-process mode (the embedded default, tests): with task_eager_propagates Celery's
         # eager `retry` raises into the caller instead of running the task again, so the next
         # attempt runs here, at once, as an eager retry would.
-        return str(self.apply(args=(sms_id,), retries=retries + 1, throw=True).get())
+        # disable_sync_subtasks: the result is already there (eager), nothing blocks on a worker.
+        attempt = self.apply(args=(sms_id,), retries=retries + 1, throw=True)
+        return str(attempt.get(disable_sync_subtasks=False))
     raise self.retry(countdown=retry_countdown(retries), max_retries=max_retries)
+
+
+@shared_task(name="notifications.redispatch_sms")
+def redispatch_sms() -> int:
+    return services.sms_redispatch_stale()

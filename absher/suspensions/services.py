@@ -6,6 +6,7 @@ SMS and in their inbox."""
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -21,6 +22,7 @@ from absher.audit.services import audit_record, audit_record_access
 from absher.catalog.models import Department, Service
 from absher.core import clock, throttle
 from absher.core.errors import ApplicationError, Conflict, Forbidden, InvalidInput, NotFound
+from absher.core.unavailable import dependency_unavailable
 from absher.identity.models import Person
 from absher.identity.rules import id_number_parse
 from absher.notifications.services import notification_send, sms_send
@@ -328,6 +330,15 @@ def _notify(suspension: Suspension, *, placed: bool) -> None:
 CALL_CENTRE_MISMATCHES_PER_HOUR = 10
 
 
+def _mismatches_counted(count: Callable[[], int]) -> int:
+    """The call centre's cap on guessed dates of birth must be counted: while the counter store
+    (Redis) is down the look-up stops with 503 `service_unavailable`, as sign-in does."""
+    try:
+        return count()
+    except throttle.CountersUnavailable:
+        raise dependency_unavailable() from None
+
+
 def suspensions_lookup_for_caller(
     *, agent: StaffMember, id_number: str, date_of_birth: str, calendar: str
 ) -> tuple[Person, list[Suspension]]:
@@ -340,7 +351,9 @@ def suspensions_lookup_for_caller(
     now = clock.now()
     counter = f"call-centre-mismatch:{agent.user_id}"
     if (
-        throttle.counter_value(name=counter, window_seconds=3600, moment=now)
+        _mismatches_counted(
+            lambda: throttle.counter_value(name=counter, window_seconds=3600, moment=now)
+        )
         >= CALL_CENTRE_MISMATCHES_PER_HOUR
     ):
         raise TooManyRequests(
@@ -354,7 +367,9 @@ def suspensions_lookup_for_caller(
     except ApplicationError as refusal:
         # Guessing dates of birth through the call centre is capped per agent.
         if refusal.code == "identity_mismatch":
-            throttle.counter_increment(name=counter, window_seconds=3600, moment=now)
+            _mismatches_counted(
+                lambda: throttle.counter_increment(name=counter, window_seconds=3600, moment=now)
+            )
         raise
     suspensions = list(suspensions_active_for(person=person))
     audit_record_access(

@@ -24,6 +24,7 @@ from absher.suspensions.services import suspensions_lookup_for_caller
 @require_http_methods(["GET", "POST"])
 def call_centre(request: StaffRequest) -> HttpResponse:
     form = CallerVerifyForm(posted(request))
+    status = 200
     if request.method == "POST" and form.is_valid():
         try:
             person, suspensions = suspensions_lookup_for_caller(
@@ -31,10 +32,12 @@ def call_centre(request: StaffRequest) -> HttpResponse:
             )
         except ApplicationError as error:
             add_refusal(form, error, CALLER_FIELDS)
+            # A backing service that is down says so in the status too (503), not only on the form.
+            status = 503 if error.http_status == 503 else 200
         else:
             return render(
                 request,
                 "backoffice/call_centre/result.html",
                 {"person": person, "suspensions": suspensions},
             )
-    return render(request, "backoffice/call_centre/verify.html", {"form": form})
+    return render(request, "backoffice/call_centre/verify.html", {"form": form}, status=status)

@@ -145,7 +145,9 @@ def test_codes_issued_verified_and_failed_are_counted(api, person):
 class RefusingGateway(SmsGateway):
     name = "refusing"
 
-    def send(self, *, to: str, text: str, is_sensitive: bool = False) -> str:
+    def send(
+        self, *, to: str, text: str, is_sensitive: bool = False, idempotency_key: str = ""
+    ) -> str:
         raise PermanentGatewayError("http 400")
 
 

@@ -28,7 +28,10 @@ class SmsGateway(abc.ABC):
     name: str = ""
 
     @abc.abstractmethod
-    def send(self, *, to: str, text: str, is_sensitive: bool = False) -> str:
+    def send(
+        self, *, to: str, text: str, is_sensitive: bool = False, idempotency_key: str = ""
+    ) -> str:
         """Send `text` to `to` (E.164) and return the provider's message id. `is_sensitive` says
-        the text holds a secret (a one-time code) that must not be logged. Raises
+        the text holds a secret (a one-time code) that must not be logged. `idempotency_key` is
+        the same on every attempt at one SMS, for gateways that can drop a repeat. Raises
         `TransientGatewayError` or `PermanentGatewayError`."""

@@ -15,7 +15,9 @@ class ConsoleGateway(SmsGateway):
 
     name = "console"
 
-    def send(self, *, to: str, text: str, is_sensitive: bool = False) -> str:
+    def send(
+        self, *, to: str, text: str, is_sensitive: bool = False, idempotency_key: str = ""
+    ) -> str:
         message_id = f"console-{uuid.uuid4().hex}"
         logger.info(
             "sms.console",

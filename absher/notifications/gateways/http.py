@@ -2,8 +2,10 @@
 
 Request: `POST SMS_HTTP_URL` with `Authorization: Bearer SMS_HTTP_TOKEN` and the body
 `{"to": "+9665…", "text": "…", "sender": SMS_HTTP_SENDER}`. A 2xx answer accepts the message and
-may carry `{"message_id": "…"}` (or `"id"`). 5xx, 429, timeouts and connection errors are worth a
-retry; any other 4xx is a refusal that a retry would repeat."""
+may carry `{"message_id": "…"}` (or `"id"`). Every attempt at one SMS carries the same
+`Idempotency-Key` header (and `"reference"` in the body): a provider that honours it delivers a
+repeat, after a timeout or a worker crash, only once. 5xx, 429, timeouts and connection errors
+are worth a retry; any other 4xx is a refusal that a retry would repeat."""
 
 from __future__ import annotations
 
@@ -46,17 +48,25 @@ class HttpGateway(SmsGateway):
         if urllib.parse.urlsplit(self.url).scheme not in ("http", "https"):
             raise ImproperlyConfigured("SMS_HTTP_URL must be an http:// or https:// address")
 
-    def send(self, *, to: str, text: str, is_sensitive: bool = False) -> str:
-        body = json.dumps({"to": to, "text": text, "sender": self.sender}).encode()
+    def send(
+        self, *, to: str, text: str, is_sensitive: bool = False, idempotency_key: str = ""
+    ) -> str:
+        document = {"to": to, "text": text, "sender": self.sender}
+        if idempotency_key:
+            document["reference"] = idempotency_key
+        body = json.dumps(document).encode()
+        headers = {
+            "Content-Type": "application/json",
+            "Accept": "application/json",
+            "Authorization": f"Bearer {self.token}",
+        }
+        if idempotency_key:
+            headers["Idempotency-Key"] = idempotency_key
         request = urllib.request.Request(  # noqa: S310 (the scheme is checked in __init__)
             self.url,
             data=body,
             method="POST",
-            headers={
-                "Content-Type": "application/json",
-                "Accept": "application/json",
-                "Authorization": f"Bearer {self.token}",
-            },
+            headers=headers,
         )
         try:
             with urllib.request.urlopen(request, timeout=self.timeout_seconds) as response:  # noqa: S310  # nosec B310  # the scheme is checked (http or https) in __init__

@@ -11,6 +11,8 @@ class OutboxGateway(SmsGateway):
 
     name = "outbox"
 
-    def send(self, *, to: str, text: str, is_sensitive: bool = False) -> str:
+    def send(
+        self, *, to: str, text: str, is_sensitive: bool = False, idempotency_key: str = ""
+    ) -> str:
         row = OutboxSms.objects.create(to=to, body=text)
         return f"outbox-{row.pk}"

@@ -49,7 +49,9 @@ class ScriptedGateway(OutboxGateway):
     script: ClassVar[list[GatewayError | None]] = []
     calls: ClassVar[list[dict[str, Any]]] = []
 
-    def send(self, *, to: str, text: str, is_sensitive: bool = False) -> str:
+    def send(
+        self, *, to: str, text: str, is_sensitive: bool = False, idempotency_key: str = ""
+    ) -> str:
         type(self).calls.append({"to": to, "text": text, "is_sensitive": is_sensitive})
         if self.script:
             failure = self.script.pop(0)

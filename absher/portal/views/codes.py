@@ -11,6 +11,7 @@ from django.shortcuts import redirect, render
 from django.utils import translation
 from django.utils.translation import gettext as _
 
+from absher.accounts.selectors import otp_delivery_status
 from absher.accounts.services.otp import otp_resend
 from absher.core.errors import ApplicationError
 from absher.portal.pending import CodeStep, PendingCode, pending_load, pending_renewed
@@ -33,6 +34,7 @@ def code_page(
             "pending": pending,
             "form": form,
             "resend_url": resend_url,
+            "delivery_failed": otp_delivery_status(challenge_id=pending.challenge_id) == "failed",
             **(context or {}),
         },
     )

@@ -8,6 +8,7 @@ import datetime as dt
 from django.db import transaction
 
 from absher.core import clock
+from absher.core.faults import fault_point, fault_point_after_commit
 from absher.payments.constants import BillStatus
 from absher.transfers import messages
 from absher.transfers.constants import (
@@ -46,12 +47,14 @@ def transfers_expire_due(*, limit: int = 500) -> int:
     for transfer_id in candidates:
         with transaction.atomic():
             transfer = transfer_lock(transfer_id=transfer_id)
+            fault_point_after_commit("transfer.expiry_committed")
             if (
                 transfer is not None
                 and transfer.status in TRANSFER_OPEN_STATUSES
                 and transfer_status_now(transfer) == TransferStatus.EXPIRED
             ):
                 expire(transfer, actor_id="sweep")
+                fault_point("transfer.expired")
                 expired += 1
     return expired
 
