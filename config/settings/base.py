@@ -96,6 +96,12 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "transaction_mode": "IMMEDIATE",
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
     }
+elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # A server that does not answer fails a connection in seconds (then 503), not at the OS's
+    # TCP timeout; libpq counts whole seconds, at least 2.
+    DATABASES["default"].setdefault("OPTIONS", {}).setdefault(
+        "connect_timeout", env.int("DB_CONNECT_TIMEOUT_SECONDS", default=2)
+    )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
 
@@ -221,6 +227,8 @@ SMS_HTTP_SENDER = env.str("SMS_HTTP_SENDER", default="ABSHER")
 SMS_HTTP_TIMEOUT_SECONDS = env.float("SMS_HTTP_TIMEOUT_SECONDS", default=5.0)
 SMS_MAX_RETRIES = env.int("SMS_MAX_RETRIES", default=5)
 SMS_RETRY_BACKOFF_SECONDS = env.int("SMS_RETRY_BACKOFF_SECONDS", default=10)
+# A queued SMS never tried this long after queuing lost its hand-off: the sweep queues it again.
+SMS_REDISPATCH_AFTER_SECONDS = env.int("SMS_REDISPATCH_AFTER_SECONDS", default=300)
 
 # Card payment gateway (sandbox component in development).
 CARD_GATEWAY = env.str("CARD_GATEWAY", default="")
@@ -321,4 +329,9 @@ CELERY_BEAT_SCHEDULE = {
     },
     "transfers-expire-due": {"task": "transfers.expire_due", "schedule": 60.0},
     "transfers-send-reminders": {"task": "transfers.send_reminders", "schedule": 300.0},
+    "notifications-redispatch-sms": {"task": "notifications.redispatch_sms", "schedule": 120.0},
+    "core-purge-idempotency-records": {
+        "task": "core.purge_idempotency_records",
+        "schedule": 3600.0,
+    },
 }

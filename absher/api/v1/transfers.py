@@ -10,6 +10,8 @@ from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema, Status
 
 from absher.accounts.models import User
+from absher.api.idempotency import IdempotencyKey, idempotent
+from absher.api.openapi import errors
 from absher.api.security import activated_token, caller
 from absher.api.v1.schemas import ChallengeOut, ChallengeVerifyIn, challenge_out
 from absher.identity.models import Person
@@ -237,6 +239,7 @@ def my_workers(request: HttpRequest) -> dict:
     "/verify-start",
     response=ChallengeOut,
     auth=activated_token,
+    openapi_extra=errors(429),
     summary="Start a transfer: a verification code is sent",
 )
 def verify_start(request: HttpRequest) -> dict:
@@ -247,6 +250,7 @@ def verify_start(request: HttpRequest) -> dict:
     "/verify-start/verify",
     response=TransferSessionOut,
     auth=activated_token,
+    openapi_extra=errors(404),
     summary="Enter the code: a transfer session for the next steps",
 )
 def verify_start_verify(request: HttpRequest, payload: ChallengeVerifyIn) -> dict:
@@ -260,6 +264,7 @@ def verify_start_verify(request: HttpRequest, payload: ChallengeVerifyIn) -> dic
     "/preview",
     response=PreviewOut,
     auth=activated_token,
+    openapi_extra=errors(404, 409, 410),
     summary="Review both parties and the fee; every condition is checked before any code",
 )
 def preview(request: HttpRequest, payload: PreviewIn) -> dict:
@@ -286,14 +291,29 @@ def preview(request: HttpRequest, payload: PreviewIn) -> dict:
     "",
     response={201: TransferDetailOut},
     auth=activated_token,
+    openapi_extra=errors(404, 409, 410),
     summary="Confirm the transfer with the code",
+    description="An optional Idempotency-Key header makes a retry return the first answer.",
 )
-def create(request: HttpRequest, payload: ChallengeVerifyIn) -> Status:
+def create(
+    request: HttpRequest, payload: ChallengeVerifyIn, idempotency_key: IdempotencyKey = None
+) -> Status:
     user = caller(request)
-    transfer = services.transfer_create(
-        user=user, challenge_id=payload.challenge_id, code=payload.code
+
+    def work() -> Status:
+        transfer = services.transfer_create(
+            user=user, challenge_id=payload.challenge_id, code=payload.code
+        )
+        return Status(201, _fresh(user, transfer))
+
+    return idempotent(
+        request,
+        key=idempotency_key,
+        owner=f"user:{user.pk}",
+        operation="transfer_create",
+        schema=TransferDetailOut,
+        work=work,
     )
-    return Status(201, _fresh(user, transfer))
 
 
 @router.get("", response=TransferList, auth=activated_token, summary="My transfer requests")
@@ -312,6 +332,7 @@ def transfer_list(
     "/{transfer_id}",
     response=TransferDetailOut,
     auth=activated_token,
+    openapi_extra=errors(404),
     summary="One transfer request with its timeline",
 )
 def transfer_detail(request: HttpRequest, transfer_id: int) -> dict:
@@ -324,6 +345,7 @@ def transfer_detail(request: HttpRequest, transfer_id: int) -> dict:
     "/{transfer_id}/cancel",
     response=TransferDetailOut,
     auth=activated_token,
+    openapi_extra=errors(404, 409),
     summary="The current sponsor cancels, before acceptance",
 )
 def cancel(request: HttpRequest, transfer_id: int) -> dict:
@@ -338,6 +360,7 @@ def cancel(request: HttpRequest, transfer_id: int) -> dict:
     "/{transfer_id}/accept",
     response=ChallengeOut,
     auth=activated_token,
+    openapi_extra=errors(404, 409, 410, 429),
     summary="The new sponsor accepts: a verification code is sent",
 )
 def accept(request: HttpRequest, transfer_id: int) -> dict:
@@ -349,6 +372,7 @@ def accept(request: HttpRequest, transfer_id: int) -> dict:
     "/{transfer_id}/accept/verify",
     response=TransferDetailOut,
     auth=activated_token,
+    openapi_extra=errors(404, 409, 410),
     summary="Enter the code: the request awaits payment of its fee bill",
 )
 def accept_verify(request: HttpRequest, transfer_id: int, payload: ChallengeVerifyIn) -> dict:
@@ -366,6 +390,7 @@ def accept_verify(request: HttpRequest, transfer_id: int, payload: ChallengeVeri
     "/{transfer_id}/reject",
     response=TransferDetailOut,
     auth=activated_token,
+    openapi_extra=errors(404, 409, 410),
     summary="The new sponsor rejects",
 )
 def reject(request: HttpRequest, transfer_id: int, payload: RejectIn | None = None) -> dict:
@@ -383,6 +408,7 @@ def reject(request: HttpRequest, transfer_id: int, payload: RejectIn | None = No
     "/{transfer_id}/worker-consent",
     response=TransferDetailOut,
     auth=activated_token,
+    openapi_extra=errors(404, 409, 410),
     summary="The worker consents (or declines) from their own account",
 )
 def worker_consent(

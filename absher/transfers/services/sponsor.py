@@ -4,6 +4,7 @@ a code → the request, pending the new sponsor's acceptance; and its cancellati
 
 from __future__ import annotations
 
+import math
 import uuid
 from dataclasses import dataclass
 
@@ -15,15 +16,22 @@ from django.utils.translation import gettext_lazy as _
 from absher.accounts.constants import OtpPurpose
 from absher.accounts.models import OtpChallenge, User
 from absher.accounts.selectors import service_codes_activated_by, service_is_offered_to
-from absher.accounts.services.otp import otp_issue, otp_verify
-from absher.accounts.services.registration import person_identify
+from absher.accounts.services.otp import (
+    DAY,
+    TooManyRequests,
+    counters_required,
+    otp_issue,
+    otp_verify,
+)
+from absher.accounts.services.registration import identity_mismatch, person_identify
 from absher.audit.services import audit_record
 from absher.catalog.availability import e_service_entry_point, service_start_check
 from absher.catalog.constants import TRANSFER_SERVICE_CODE
 from absher.catalog.models import Service
-from absher.core import clock
-from absher.core.errors import Forbidden, NotFound
+from absher.core import clock, throttle
+from absher.core.errors import ApplicationError, Forbidden, NotFound
 from absher.identity.models import Person
+from absher.identity.rules import date_of_birth_parse, id_number_parse
 from absher.identity.selectors import workers_of
 from absher.identity.services import person_lock
 from absher.transfers import messages
@@ -166,6 +174,39 @@ def _own_worker(sponsor: Person, worker_id: int) -> Person:
     return worker
 
 
+# Dates of birth that may be tried against one new sponsor's ID number in a day, whoever tries:
+# the review would otherwise confirm a date of birth guessed one day at a time.
+PREVIEW_MISMATCHES_PER_ID_PER_DAY = 10
+
+
+def _new_sponsor_identify(*, id_number: str, date_of_birth: str, calendar: str) -> Person:
+    """`person_identify` with a daily cap on mismatches per ID number, as registration has: past
+    the cap every attempt with that ID is refused alike, the right date included."""
+    parsed = id_number_parse(id_number)
+    date_of_birth_parse(date_of_birth, calendar)
+    now = clock.now()
+    counter = f"transfer-preview-mismatch:{parsed.value}"
+    with counters_required():
+        mismatches = throttle.counter_value(name=counter, window_seconds=DAY, moment=now)
+    if mismatches >= PREVIEW_MISMATCHES_PER_ID_PER_DAY:
+        window_end = (int(now.timestamp()) // DAY + 1) * DAY
+        raise TooManyRequests(
+            "too_many_attempts",
+            _(
+                "Too many attempts with this ID number and date of birth. Please try again "
+                "tomorrow."
+            ),
+            {"retry_after_seconds": max(1, math.ceil(window_end - now.timestamp()))},
+        )
+    try:
+        return person_identify(id_number=id_number, date_of_birth=date_of_birth, calendar=calendar)
+    except ApplicationError as refusal:
+        if refusal.code == identity_mismatch().code:
+            with counters_required():
+                throttle.counter_increment(name=counter, window_seconds=DAY, moment=now)
+        raise
+
+
 @dataclass(frozen=True)
 class TransferPreview:
     """The review page (both parties' data and the fee) and the code that confirms it."""
@@ -204,7 +245,7 @@ def transfer_preview(
     sponsor = _sponsor_start_checks(user, service)
     session = _session_live(user=user, token=transfer_session)
     worker = _own_worker(sponsor, worker_id)
-    new_sponsor = person_identify(
+    new_sponsor = _new_sponsor_identify(
         id_number=new_sponsor_id_number, date_of_birth=new_sponsor_date_of_birth, calendar=calendar
     )
     open_transfers = with_relations().filter(

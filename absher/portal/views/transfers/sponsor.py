@@ -193,6 +193,7 @@ def new_sponsor(request: PersonRequest) -> HttpResponse:
         messages.error(request, str(NOT_YOUR_WORKER if chosen else CHOOSE_WORKER_FIRST))
         return redirect("portal:transfer_worker")
     form = NewSponsorForm(posted(request))
+    status = 200
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -217,6 +218,7 @@ def new_sponsor(request: PersonRequest) -> HttpResponse:
                     request, worker_party(worker), data["id_number"], error, worker_id=worker.pk
                 )
             add_refusal(form, error, IDENTITY_FIELDS)
+            status = error.http_status if error.code == "too_many_attempts" else status
         else:
             pending_save(
                 request.session,
@@ -232,6 +234,7 @@ def new_sponsor(request: PersonRequest) -> HttpResponse:
         request,
         "portal/transfers/new_sponsor.html",
         {"form": form, "worker": worker_party(worker), "session_until": _session_until(live)},
+        status=status,
     )
 
 
