@@ -40,7 +40,13 @@ from absher.payments.providers.base import (
     outcome_is_valid,
 )
 from absher.payments.providers.registry import card_gateway
-from absher.payments.services import PaymentRefused, amount_is_valid, bill_lock, bill_pay
+from absher.payments.services import (
+    PaymentRefused,
+    amount_is_valid,
+    bill_lock,
+    bill_pay,
+    storable_text,
+)
 
 # A checkout with less than this left is not handed out again: the person needs time to type.
 CHECKOUT_MIN_REMAINING = dt.timedelta(minutes=5)
@@ -164,12 +170,13 @@ def _record(
     checkout: CardCheckout | None = None,
 ) -> None:
     CardNotification.objects.create(
-        gateway=gateway[:40],
+        gateway=storable_text(gateway, 40),
         source=source,
-        reference=outcome.reference[:40],
-        charge_id=outcome.charge_id[:64],
-        outcome=outcome.outcome[:20],
-        amount_halalas=outcome.amount_halalas,
+        reference=storable_text(outcome.reference, 40),
+        charge_id=storable_text(outcome.charge_id, 64),
+        outcome=storable_text(outcome.outcome, 20),
+        # Kept only when it is an amount at all: a claimed 10^20 does not fit the column.
+        amount_halalas=outcome.amount_halalas if amount_is_valid(outcome.amount_halalas) else None,
         received_at=clock.now(),
         result=result,
         reason=reason,

@@ -176,3 +176,41 @@ def test_webhooks_with_bad_signatures_are_refused_recorded_and_pay_nothing(
         ("rejected", "bad_signature"),
         ("applied", ""),
     ]
+
+
+def test_webhooks_with_nul_characters_are_refused_and_recorded(api, gateway):
+    # JSON carries NUL as \u0000; PostgreSQL text cannot, so the record keeps U+FFFD instead.
+    body = {"reference": "cs_\u0000", "status": "pa\u0000id", "charge_id": "\u0000", "amount": 1}
+    unsigned = api.post(WEBHOOK, body)
+    raw_body = json.dumps(body).encode()
+    headers = signed_headers(
+        partner=gateway.code, secret=gateway.secret, path=WEBHOOK, raw=raw_body
+    )
+    signed = api.post_raw(WEBHOOK, raw_body, headers)
+
+    assert (unsigned.status_code, unsigned.json()["code"]) == (401, "bad_signature")
+    assert (signed.status_code, signed.json()["code"]) == (422, "invalid_outcome")
+    assert not Payment.objects.exists()
+    assert list(
+        CardNotification.objects.values_list(
+            "reference", "outcome", "charge_id", "reason"
+        ).order_by("id")
+    ) == [
+        ("cs_\ufffd", "pa\ufffdid", "\ufffd", "bad_signature"),
+        ("cs_\ufffd", "pa\ufffdid", "\ufffd", "invalid_outcome"),
+    ]
+
+
+def test_a_signed_webhook_with_an_amount_beyond_any_bill_is_refused_and_recorded(api, gateway):
+    body = {"reference": "cs_unknown", "status": "paid", "charge_id": "ch_1", "amount": 10**21}
+    raw_body = json.dumps(body).encode()
+    headers = signed_headers(
+        partner=gateway.code, secret=gateway.secret, path=WEBHOOK, raw=raw_body
+    )
+
+    response = api.post_raw(WEBHOOK, raw_body, headers)
+
+    assert (response.status_code, response.json()["code"]) == (404, "checkout_not_found")
+    assert not Payment.objects.exists()
+    recorded = CardNotification.objects.get()
+    assert (recorded.reason, recorded.amount_halalas) == ("checkout_not_found", None)

@@ -637,3 +637,57 @@ def test_refusals_are_in_the_language_asked_for(api, bank, bill):
 
     _refused(response, 422, "amount_mismatch")
     assert response.json()["message"] == "المبلغ المسدد لا يطابق مبلغ الفاتورة."
+
+
+# --- time offsets that PostgreSQL cannot store as given ------------------------------------------
+
+
+def test_a_paid_at_with_a_far_offset_is_applied_in_utc(api, bank, bill):
+    # 06:03 at +20:00 is 10:03 UTC; PostgreSQL refuses offsets beyond ±15:59 as input.
+    response = notify(api, bank, notification(bill, paid_at="2026-03-02T06:03:00+20:00"))
+
+    assert response.status_code == 200
+    assert response.json()["result"] == "applied"
+    assert Payment.objects.get().paid_at == T0 - dt.timedelta(minutes=2)
+    assert BankNotification.objects.get().paid_at == T0 - dt.timedelta(minutes=2)
+
+
+def test_a_refused_notification_with_a_far_offset_is_recorded_in_utc(api, bank, bill):
+    # 08:00 at -22:44 is 06:44 UTC the next day: more than five minutes ahead, so refused.
+    response = notify(api, bank, notification(bill, paid_at="2026-03-01T08:00:00-22:44"))
+
+    assert response.status_code == 422
+    assert response.json()["code"] == "paid_at_in_future"
+    assert not Payment.objects.exists()
+    recorded = BankNotification.objects.get()
+    assert (recorded.result, recorded.reason) == ("rejected", "paid_at_in_future")
+    assert recorded.paid_at == dt.datetime(2026, 3, 2, 6, 44, tzinfo=dt.UTC)
+
+
+# --- NUL characters, which JSON can carry and PostgreSQL text cannot ------------------------------
+
+
+def test_a_bank_reference_with_a_nul_character_is_refused_and_recorded(api, bank, bill):
+    before = snapshot()
+
+    response = notify(api, bank, notification(bill, bank_reference="TX-\u00000001"))
+
+    _refused(response, 422, "invalid_bank_reference")
+    assert snapshot() == before
+    recorded = BankNotification.objects.get()
+    assert (recorded.result, recorded.reason) == ("rejected", "invalid_bank_reference")
+    assert recorded.bank_reference == "TX-\ufffd0001"
+
+
+def test_an_unsigned_notification_with_nul_characters_is_refused_and_recorded(api, bank, bill):
+    body = notification(bill, sadad_number="\u0000", bank_code="RJ\u0000HI")
+
+    response = api.post(PAYMENTS, body)
+
+    _refused(response, 401, "bad_signature")
+    recorded = BankNotification.objects.get()
+    assert (recorded.sadad_number, recorded.bank_code, recorded.reason) == (
+        "\ufffd",
+        "RJ\ufffdHI",
+        "bad_signature",
+    )

@@ -1,8 +1,7 @@
 """The JSON API, version 1: the contract mobile apps, banks and authorities build against."""
 
-from ninja import NinjaAPI
-
 from absher.api.errors import install_error_handlers
+from absher.api.openapi import DocumentedErrorsNinjaAPI
 from absher.api.v1 import (
     activation,
     auth,
@@ -19,7 +18,7 @@ from absher.api.v1 import (
     transfers,
 )
 
-api = NinjaAPI(
+api = DocumentedErrorsNinjaAPI(
     title="Absher e-services API",
     version="1",
     description=(

@@ -6,6 +6,7 @@ from django.http import HttpRequest
 from ninja import Field, Router, Schema
 
 from absher.accounts.services import activation as activation_services
+from absher.api.openapi import errors
 from absher.api.security import caller, person_token
 from absher.api.v1.me import MeOut, me_out
 from absher.api.v1.schemas import ChallengeOut, ChallengeVerifyIn, challenge_out
@@ -28,6 +29,7 @@ class ActivationCodeIn(Schema):
     "/national-id",
     response=ChallengeOut,
     auth=person_token,
+    openapi_extra=errors(404, 409, 429),
     summary="Activate by national ID: sends a code to the registry's mobile",
 )
 def national_id(request: HttpRequest, payload: NationalIdIn) -> dict:
@@ -40,7 +42,13 @@ def national_id(request: HttpRequest, payload: NationalIdIn) -> dict:
     return challenge_out(challenge)
 
 
-@router.post("/verify", response=MeOut, auth=person_token, summary="Enter the activation code")
+@router.post(
+    "/verify",
+    response=MeOut,
+    auth=person_token,
+    openapi_extra=errors(404, 409),
+    summary="Enter the activation code",
+)
 def verify(request: HttpRequest, payload: ChallengeVerifyIn) -> dict:
     user = activation_services.activation_national_id_verify(
         user=caller(request), challenge_id=payload.challenge_id, code=payload.code
@@ -49,7 +57,11 @@ def verify(request: HttpRequest, payload: ChallengeVerifyIn) -> dict:
 
 
 @router.post(
-    "/code", response=MeOut, auth=person_token, summary="Activate with a one-time activation code"
+    "/code",
+    response=MeOut,
+    auth=person_token,
+    openapi_extra=errors(404, 409),
+    summary="Activate with a one-time activation code",
 )
 def activation_code(request: HttpRequest, payload: ActivationCodeIn) -> dict:
     user = activation_services.activation_code_redeem(user=caller(request), code=payload.code)

@@ -18,6 +18,7 @@ from django.http import HttpRequest, HttpResponse
 from django.utils import translation
 from ninja import Field, File, Form, Router, Schema, Status, UploadedFile
 
+from absher.api.openapi import error_responses, errors
 from absher.api.security import activated_token, caller
 from absher.identity.models import Person
 from absher.transfers import selectors, services
@@ -233,6 +234,7 @@ def checklist(request: HttpRequest) -> dict:
     "",
     response={201: CaseDetailOut},
     auth=activated_token,
+    openapi_extra=errors(404, 409),
     summary=(
         "File a case in one multipart/form-data request: worker_id_number and the seven "
         "documents, one file field per slot of /cases/checklist"
@@ -277,6 +279,7 @@ def case_list(request: HttpRequest) -> dict:
     "/{case_id}",
     response=CaseDetailOut,
     auth=activated_token,
+    openapi_extra=errors(404),
     summary="One case: status, documents, history and, once approved, the transfer",
 )
 def case_detail(request: HttpRequest, case_id: int) -> dict:
@@ -287,6 +290,7 @@ def case_detail(request: HttpRequest, case_id: int) -> dict:
     "/{case_id}/documents",
     response=CaseDetailOut,
     auth=activated_token,
+    openapi_extra=errors(404, 409),
     summary=(
         "Answer a request for more documents in one multipart/form-data request: replacements "
         "by slot and any `additional` files; the case is submitted again"
@@ -335,7 +339,8 @@ def case_documents_add(
                     kind: {"schema": {"type": "string", "format": "binary"}}
                     for kind in ("application/pdf", "image/jpeg", "image/png")
                 },
-            }
+            },
+            **error_responses(404),
         }
     },
 )

@@ -11,6 +11,7 @@ from django.utils import translation
 from ninja import Field, Router, Schema
 
 from absher.api.errors import api_language
+from absher.api.openapi import error_responses
 from absher.api.security import activated_token, caller
 from absher.payments.receipts import (
     Receipt,
@@ -92,7 +93,8 @@ def receipt_out(request: HttpRequest, receipt: Receipt, language: str) -> dict:
                     "application/json": {"schema": {"$ref": "#/components/schemas/ReceiptOut"}},
                     "application/pdf": {"schema": {"type": "string", "format": "binary"}},
                 },
-            }
+            },
+            **error_responses(404, 409),
         }
     },
 )

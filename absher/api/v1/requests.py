@@ -7,6 +7,7 @@ import datetime as dt
 from django.http import HttpRequest
 from ninja import Field, Router, Schema, Status
 
+from absher.api.openapi import errors
 from absher.api.security import activated_token, caller
 from absher.requests import selectors, services
 from absher.requests.models import ServiceRequest
@@ -15,7 +16,7 @@ router = Router(tags=["service requests"])
 
 
 class RequestIn(Schema):
-    service_code: str = Field(max_length=60)
+    service_code: str = Field(max_length=60, examples=["passport_renewal"])
 
 
 class RequestOut(Schema):
@@ -46,7 +47,13 @@ def request_out(request: ServiceRequest) -> dict:
     }
 
 
-@router.post("", response={201: RequestOut}, auth=activated_token, summary="Request an e-service")
+@router.post(
+    "",
+    response={201: RequestOut},
+    auth=activated_token,
+    openapi_extra=errors(404, 409),
+    summary="Request an e-service",
+)
 def request_create(request: HttpRequest, payload: RequestIn) -> Status:
     created = services.service_request_create(
         user=caller(request), service_code=payload.service_code
@@ -60,7 +67,13 @@ def request_list(request: HttpRequest) -> dict:
     return {"items": [request_out(r) for r in requests]}
 
 
-@router.get("/{request_id}", response=RequestOut, auth=activated_token, summary="One request")
+@router.get(
+    "/{request_id}",
+    response=RequestOut,
+    auth=activated_token,
+    openapi_extra=errors(404),
+    summary="One request",
+)
 def request_detail(request: HttpRequest, request_id: int) -> dict:
     found = selectors.service_request_get_for_actor(
         person=caller(request).person, request_id=request_id

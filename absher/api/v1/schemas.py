@@ -20,8 +20,8 @@ class ChallengeOut(Schema):
 
 
 class ChallengeVerifyIn(Schema):
-    challenge_id: str = Field(max_length=64)
-    code: str = Field(max_length=12)
+    challenge_id: str = Field(max_length=64, examples=["6f1c2b9e-4d3a-4f7b-9a51-0c8e2d7b1f44"])
+    code: str = Field(max_length=12, examples=["482913"])
 
 
 class ResultOut(Schema):

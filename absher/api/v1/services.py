@@ -7,6 +7,7 @@ from ninja import Field, Router, Schema
 
 from absher.accounts.selectors import services_for_viewer
 from absher.accounts.services import activation as activation_services
+from absher.api.openapi import errors
 from absher.api.security import activated_token, caller
 from absher.api.v1.schemas import ChallengeOut, ChallengeVerifyIn, challenge_out
 
@@ -43,7 +44,11 @@ def services_list(request: HttpRequest) -> dict:
 
 
 @router.post(
-    "/{code}/activate", response=ChallengeOut, auth=activated_token, summary="Activate a service"
+    "/{code}/activate",
+    response=ChallengeOut,
+    auth=activated_token,
+    openapi_extra=errors(404, 409, 429),
+    summary="Activate a service",
 )
 def service_activate(request: HttpRequest, code: str) -> dict:
     challenge = activation_services.service_activation_start(
@@ -56,6 +61,7 @@ def service_activate(request: HttpRequest, code: str) -> dict:
     "/{code}/activate/verify",
     response=ServiceActivationOut,
     auth=activated_token,
+    openapi_extra=errors(404, 409),
     summary="Enter the service activation code",
 )
 def service_activate_verify(request: HttpRequest, code: str, payload: ChallengeVerifyIn) -> dict:
