@@ -18,7 +18,12 @@ $(VENV)/.installed: pyproject.toml
 	$(PY) -m pip install --quiet -e ".[dev]"
 	@touch $@
 
-install: $(VENV)/.installed ## Create the virtual environment and install the platform with its tools
+node_modules/.package-lock.json: package-lock.json
+	npm ci --no-audit --no-fund
+
+install: $(VENV)/.installed ## Create the virtual environment and install the platform with its tools (and axe-core when npm is present)
+	@if command -v npm >/dev/null 2>&1; then $(MAKE) --no-print-directory node_modules/.package-lock.json; \
+	else echo "npm not found: the accessibility browser tests will skip (or fail with REQUIRE_BROWSER=1)"; fi
 
 run: install ## Serve the platform with demo data on http://$(HOST):$(PORT) (SQLite, in-process jobs, outbox SMS)
 	$(PY) manage.py migrate --noinput
@@ -56,7 +61,10 @@ beat: install ## Run Celery beat (needs CELERY_BROKER_URL)
 prodlike: install ## The production shape on loopback: nginx, two gunicorn app servers, Celery worker and beat (scripts/prodlike start|stop|status)
 	scripts/prodlike start
 
+bench: install ## Every benchmark against the prodlike stack, printed as one table (needs wrk; bench/README.md)
+	$(PY) bench/run.py
+
 clean: ## Remove the virtual environment and local data
 	rm -rf $(VENV) var staticfiles
 
-.PHONY: help install run test lint format messages worker beat prodlike clean
+.PHONY: help install run test lint format messages worker beat prodlike bench clean

@@ -166,7 +166,8 @@ class StaffCreateForm(BackofficeForm):
 
 
 def _bilingual(item: Office | Authority) -> str:
-    return f"{item.name_ar} / {item.name_en} ({item.code})"
+    """The name in the page's language (option labels cannot mark a part as another language)."""
+    return item.name_en if translation.get_language() == "en" else item.name_ar
 
 
 class OfficeCreateForm(BackofficeForm):
@@ -176,16 +177,27 @@ class OfficeCreateForm(BackofficeForm):
         max_length=40,
         widget=forms.TextInput(attrs={"dir": "ltr"}),
     )
-    name_ar = forms.CharField(label=_("Name in Arabic"), max_length=160)
-    name_en = forms.CharField(
-        label=_("Name in English"), max_length=160, widget=forms.TextInput(attrs={"dir": "ltr"})
+    name_ar = forms.CharField(
+        label=_("Name in Arabic"),
+        max_length=160,
+        widget=forms.TextInput(attrs={"lang": "ar", "dir": "rtl"}),
     )
-    city_ar = forms.CharField(label=_("City in Arabic"), max_length=80, required=False)
+    name_en = forms.CharField(
+        label=_("Name in English"),
+        max_length=160,
+        widget=forms.TextInput(attrs={"lang": "en", "dir": "ltr"}),
+    )
+    city_ar = forms.CharField(
+        label=_("City in Arabic"),
+        max_length=80,
+        required=False,
+        widget=forms.TextInput(attrs={"lang": "ar", "dir": "rtl"}),
+    )
     city_en = forms.CharField(
         label=_("City in English"),
         max_length=80,
         required=False,
-        widget=forms.TextInput(attrs={"dir": "ltr"}),
+        widget=forms.TextInput(attrs={"lang": "en", "dir": "ltr"}),
     )
 
 
@@ -196,9 +208,15 @@ class AuthorityCreateForm(BackofficeForm):
         max_length=40,
         widget=forms.TextInput(attrs={"dir": "ltr"}),
     )
-    name_ar = forms.CharField(label=_("Name in Arabic"), max_length=160)
+    name_ar = forms.CharField(
+        label=_("Name in Arabic"),
+        max_length=160,
+        widget=forms.TextInput(attrs={"lang": "ar", "dir": "rtl"}),
+    )
     name_en = forms.CharField(
-        label=_("Name in English"), max_length=160, widget=forms.TextInput(attrs={"dir": "ltr"})
+        label=_("Name in English"),
+        max_length=160,
+        widget=forms.TextInput(attrs={"lang": "en", "dir": "ltr"}),
     )
 
 
@@ -251,17 +269,25 @@ def fee_halalas_parse(text: str) -> int:
 
 
 class ServiceEditForm(BackofficeForm):
-    name_ar = forms.CharField(label=_("Name in Arabic"), max_length=160)
+    name_ar = forms.CharField(
+        label=_("Name in Arabic"),
+        max_length=160,
+        widget=forms.TextInput(attrs={"lang": "ar", "dir": "rtl"}),
+    )
     name_en = forms.CharField(
-        label=_("Name in English"), max_length=160, widget=forms.TextInput(attrs={"dir": "ltr"})
+        label=_("Name in English"),
+        max_length=160,
+        widget=forms.TextInput(attrs={"lang": "en", "dir": "ltr"}),
     )
     description_ar = forms.CharField(
-        label=_("Description in Arabic"), required=False, widget=forms.Textarea(attrs={"rows": 3})
+        label=_("Description in Arabic"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3, "lang": "ar", "dir": "rtl"}),
     )
     description_en = forms.CharField(
         label=_("Description in English"),
         required=False,
-        widget=forms.Textarea(attrs={"rows": 3, "dir": "ltr"}),
+        widget=forms.Textarea(attrs={"rows": 3, "lang": "en", "dir": "ltr"}),
     )
     fee_sar = forms.CharField(
         label=_("Fee in riyals"),
