@@ -74,6 +74,11 @@ PAID_AT_FUTURE_TOLERANCE = dt.timedelta(minutes=5)
 PAID_AT_EARLIEST = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
 PAID_AT_STORABLE_LATEST = dt.datetime(9000, 1, 1, tzinfo=dt.UTC)
 SADAD_NUMBER_DIGITS = 13
+# A bank's batch of payment notifications: at most this many in one request, applied in chunks of
+# SADAD_BATCH_CHUNK per transaction (each chunk holds the audit chain's lock until it commits, so a
+# chunk is kept short: other audited writes wait behind it).
+SADAD_BATCH_MAX_ITEMS = 1000
+SADAD_BATCH_CHUNK = 25
 # Far above any fee; keeps every amount inside a 64-bit column and refuses absurd notifications.
 MAX_AMOUNT_HALALAS = 10**12
 # After this many failed runs a fulfilment stops being retried and waits for an operator.

@@ -8,6 +8,7 @@ import json
 import logging
 import re
 import secrets
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -18,6 +19,7 @@ from absher.audit.services import audit_record, audit_record_access
 from absher.catalog.models import Service
 from absher.core import clock
 from absher.core.errors import ApplicationError, Conflict, InvalidInput, NotFound
+from absher.core.faults import fault_point, fault_point_after_commit
 from absher.core.jobs import enqueue_on_commit
 from absher.core.money import format_sar
 from absher.identity.models import Person
@@ -34,6 +36,8 @@ from absher.payments.constants import (
     PAID_AT_FUTURE_TOLERANCE,
     PAID_AT_STORABLE_LATEST,
     RECEIPT_CODE_BYTES,
+    SADAD_BATCH_CHUNK,
+    SADAD_BATCH_MAX_ITEMS,
     SADAD_NUMBER_DIGITS,
     BillStatus,
     FulfilmentStatus,
@@ -275,16 +279,23 @@ def _record(
 ) -> None:
     BankNotification.objects.create(
         partner_code=partner_code,
-        sadad_number=payment.sadad_number[:32],
+        sadad_number=storable_text(payment.sadad_number, 32),
         amount_halalas=payment.amount_halalas if amount_is_valid(payment.amount_halalas) else None,
-        bank_code=payment.bank_code[:16],
-        bank_reference=payment.bank_reference[:64],
-        paid_at=payment.paid_at if _is_storable(payment.paid_at) else None,
+        bank_code=storable_text(payment.bank_code, 16),
+        bank_reference=storable_text(payment.bank_reference, 64),
+        # In UTC: PostgreSQL refuses offsets beyond ±15:59, which ISO 8601 input may carry.
+        paid_at=payment.paid_at.astimezone(dt.UTC) if _is_storable(payment.paid_at) else None,
         received_at=clock.now(),
         result=result,
         reason=reason,
         bill=bill,
     )
+
+
+def storable_text(value: object, limit: int) -> str:
+    """What a notification claimed, as a text column can keep it: PostgreSQL refuses NUL
+    characters, which JSON can carry (\\u0000)."""
+    return str(value).replace("\x00", "\ufffd")[:limit]
 
 
 def _is_aware(moment: object) -> bool:
@@ -300,6 +311,8 @@ def _precheck(payment: BankPayment) -> str:
     if not _SADAD_NUMBER.fullmatch(payment.sadad_number):
         return "invalid_sadad_number"
     if not payment.bank_code.strip() or not payment.bank_reference.strip():
+        return "invalid_bank_reference"
+    if "\x00" in payment.bank_code or "\x00" in payment.bank_reference:
         return "invalid_bank_reference"
     if not amount_is_valid(payment.amount_halalas):
         return "invalid_amount"
@@ -323,7 +336,6 @@ def bill_pay_from_bank(*, partner_code: str, payment: BankPayment) -> PaymentOut
             bill = bill_lock(sadad_number=payment.sadad_number)
             outcome, reason = _apply(bill, partner_code, payment, reference)
             if outcome is not None:
-                _record(partner_code, payment, outcome.result, "", bill)
                 return outcome
     except IntegrityError:
         # The bill's lock serialises notifications for one bill, not one reference sent for two
@@ -337,6 +349,57 @@ def bill_pay_from_bank(*, partner_code: str, payment: BankPayment) -> PaymentOut
     raise _refusal(reason)
 
 
+@dataclass(frozen=True)
+class BatchItemOutcome:
+    """One notification of a batch: its outcome, or the refusal it would have had alone."""
+
+    index: int
+    payment: BankPayment
+    outcome: PaymentOutcome | PaymentRefused
+
+
+def bills_pay_from_bank_batch(
+    *, partner_code: str, payments: Sequence[BankPayment]
+) -> list[BatchItemOutcome]:
+    """Applies a bank's batch of payment notifications, each exactly as `bill_pay_from_bank` would
+    alone (same checks, same answers, same records): one refused notification does not refuse the
+    others. Answers in the batch's order.
+
+    Chunks of SADAD_BATCH_CHUNK share one transaction. Each chunk first locks its bills in SADAD
+    number order, then applies its notifications: every transaction of the platform takes bill
+    locks before the audit chain's lock, so two batches, or a batch and single notifications, can
+    wait for one another but never deadlock. A failure of the database itself rolls back the chunk
+    in progress and propagates: the bank sends the batch again and the committed chunks answer
+    `duplicate`."""
+    if not payments:
+        raise InvalidInput("empty_batch", _("A batch holds at least one notification."))
+    if len(payments) > SADAD_BATCH_MAX_ITEMS:
+        raise InvalidInput(
+            "batch_too_large",
+            _("A batch holds at most %(limit)s notifications.") % {"limit": SADAD_BATCH_MAX_ITEMS},
+        )
+    outcomes: list[BatchItemOutcome] = []
+    for start in range(0, len(payments), SADAD_BATCH_CHUNK):
+        chunk = list(enumerate(payments[start : start + SADAD_BATCH_CHUNK], start=start))
+        with transaction.atomic():
+            numbers = sorted({payment.sadad_number for _, payment in chunk})
+            # Evaluated for its locks only; each notification reads its bill again below.
+            list(
+                Bill.objects.select_for_update(of=("self",))
+                .filter(sadad_number__in=numbers)
+                .order_by("sadad_number")
+                .values_list("pk", flat=True)
+            )
+            for index, payment in chunk:
+                outcome: PaymentOutcome | PaymentRefused
+                try:
+                    outcome = bill_pay_from_bank(partner_code=partner_code, payment=payment)
+                except PaymentRefused as refusal:
+                    outcome = refusal
+                outcomes.append(BatchItemOutcome(index=index, payment=payment, outcome=outcome))
+    return outcomes
+
+
 def _apply(
     bill: Bill | None, partner_code: str, payment: BankPayment, reference: str
 ) -> tuple[PaymentOutcome | None, str]:
@@ -347,6 +410,7 @@ def _apply(
     ).first()
     if existing is not None:
         if existing.bill_id == bill.pk:
+            _record(partner_code, payment, NotificationResult.DUPLICATE, "", bill)
             return PaymentOutcome(
                 result=NotificationResult.DUPLICATE, bill=bill, payment=existing
             ), ""
@@ -362,12 +426,14 @@ def _apply(
         return None, "paid_at_before_issue"
     if payment.amount_halalas != bill.amount_halalas:
         return None, "amount_mismatch"
+    # Recorded before the payment: the payment's audit entry is then the transaction's last write.
+    _record(partner_code, payment, NotificationResult.APPLIED, "", bill)
     applied = bill_pay(
         bill,
         channel=PaymentChannel.SADAD,
         partner_code=partner_code,
         external_reference=reference,
-        paid_at=payment.paid_at,
+        paid_at=payment.paid_at.astimezone(dt.UTC),
     )
     return PaymentOutcome(result=NotificationResult.APPLIED, bill=bill, payment=applied), ""
 
@@ -376,7 +442,10 @@ def bill_pay(
     bill: Bill, *, channel: str, partner_code: str, external_reference: str, paid_at: dt.datetime
 ) -> Payment:
     """Marks the locked, payable bill paid by one channel, writes the payment and the fulfilment
-    outbox row, all in the caller's transaction; the fulfilment task starts after commit."""
+    outbox row, all in the caller's transaction; the fulfilment task starts after commit.
+
+    The status change comes last: it appends to the audit chain, whose lock is then held only
+    until the caller commits (ADR 0002), not through the rest of this work."""
     payment = Payment.objects.create(
         bill=bill,
         channel=channel,
@@ -386,7 +455,6 @@ def bill_pay(
         paid_at=paid_at,
         receipt_code=receipt_code_new(),
     )
-    _transition(bill, BillStatus.PAID, actor_type="partner", actor_id=partner_code, channel=channel)
     fulfilment = Fulfilment.objects.create(bill=bill)
     from absher.payments import tasks
 
@@ -400,6 +468,7 @@ def bill_pay(
         body_ar=f"تم سداد فاتورة سداد رقم {bill.sadad_number} بمبلغ {amount} ريال.",
         body_en=f"SADAD bill {bill.sadad_number} of SAR {amount} was paid.",
     )
+    _transition(bill, BillStatus.PAID, actor_type="partner", actor_id=partner_code, channel=channel)
     return payment
 
 
@@ -416,12 +485,14 @@ def fulfilment_process(*, fulfilment_id: int) -> str:
         if fulfilment is None or fulfilment.status != FulfilmentStatus.PENDING:
             return "skipped"
         handler = registry.handler_for(fulfilment.bill.purpose)
+        fault_point_after_commit("fulfilment.committed")
         fulfilment.attempts += 1
         try:
             if handler is None:
                 raise LookupError(f"no handler for {fulfilment.bill.purpose}")
             with transaction.atomic():
                 handler(fulfilment.bill)
+                fault_point("fulfilment.applied")
         except Exception as exc:  # the handler's own work is rolled back; the row records why
             fulfilment.last_error = f"{type(exc).__name__}"[:200]
             fields = ["attempts", "last_error", "updated_at"]
@@ -562,11 +633,11 @@ def bank_notification_refused(*, claimed_partner: str, raw_body: bytes, reason: 
     amount = claimed.get("amount")
     claimed_amount = amount if isinstance(amount, int) and amount_is_valid(amount) else None
     BankNotification.objects.create(
-        partner_code=str(claimed_partner)[:40],
-        sadad_number=str(claimed.get("sadad_number", ""))[:32],
+        partner_code=storable_text(claimed_partner, 40),
+        sadad_number=storable_text(claimed.get("sadad_number", ""), 32),
         amount_halalas=claimed_amount,
-        bank_code=str(claimed.get("bank_code", ""))[:16],
-        bank_reference=str(claimed.get("bank_reference", ""))[:64],
+        bank_code=storable_text(claimed.get("bank_code", ""), 16),
+        bank_reference=storable_text(claimed.get("bank_reference", ""), 64),
         received_at=clock.now(),
         result=NotificationResult.REJECTED,
         reason=reason[:40],

@@ -16,7 +16,15 @@ from typing import Any
 from django.test import Client
 
 from absher.accounts.constants import AccountStatus, PartnerKind, StaffRole
-from absher.accounts.models import Authority, Office, Partner, ServiceActivation, StaffMember, User
+from absher.accounts.models import (
+    Authority,
+    Office,
+    OtpChallenge,
+    Partner,
+    ServiceActivation,
+    StaffMember,
+    User,
+)
 from absher.accounts.services.tokens import tokens_issue
 from absher.catalog.models import Service
 from absher.identity.models import Person
@@ -137,6 +145,7 @@ def world_build() -> World:
         },
         values={
             "sadad_number": bill.sadad_number,
+            "challenge_id": str(OtpChallenge.objects.latest("id").public_id),
             "request_id": str(request.pk),
             "transfer_id": str(transfer.pk),
             "incoming_transfer_id": str(incoming.pk),

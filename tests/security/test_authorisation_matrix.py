@@ -270,6 +270,7 @@ RULES: dict[str, Rule] = {
     "POST /api/v1/auth/login": public(writes=True),
     "POST /api/v1/auth/login/verify": public(writes=True),
     "POST /api/v1/auth/otp/resend": public(writes=True),
+    "GET /api/v1/auth/otp/{challenge_id}/delivery": public(),
     "POST /api/v1/auth/refresh": public(writes=True),
     "POST /api/v1/auth/logout": public(writes=True),
     "POST /api/v1/auth/logout-everywhere": person(registered=True, writes=True),
@@ -330,6 +331,7 @@ RULES: dict[str, Rule] = {
     "DELETE /api/v1/integrations/authorities/suspensions/{reference}": partner(),
     "POST /api/v1/integrations/sadad/inquiry": partner(),
     "POST /api/v1/integrations/sadad/payments": partner(),
+    "POST /api/v1/integrations/sadad/payments/batch": partner(),
     "POST /api/v1/integrations/card-gateway/webhook": partner(),
 }
 

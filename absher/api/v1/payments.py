@@ -12,6 +12,8 @@ from ninja import Field, Router, Schema
 from pydantic import StrictInt
 
 from absher.accounts.constants import PartnerKind
+from absher.api.idempotency import IdempotencyKey, idempotent
+from absher.api.openapi import errors
 from absher.api.security import (
     PartnerSignature,
     RecordedPartnerSignature,
@@ -20,6 +22,7 @@ from absher.api.security import (
 )
 from absher.identity.rules import id_number_parse
 from absher.payments import cards, selectors, services
+from absher.payments.constants import SADAD_BATCH_MAX_ITEMS
 from absher.payments.models import Bill
 
 me_router = Router(tags=["payments"])
@@ -91,7 +94,11 @@ def my_bills(request: HttpRequest) -> dict:
 
 
 @bills_router.get(
-    "/{sadad_number}", response=BillOut, auth=activated_token, summary="One of my bills"
+    "/{sadad_number}",
+    response=BillOut,
+    auth=activated_token,
+    openapi_extra=errors(404),
+    summary="One of my bills",
 )
 def bill_detail(request: HttpRequest, sadad_number: str) -> dict:
     bill = selectors.bill_get_for_actor(person=caller(request).person, sadad_number=sadad_number)
@@ -110,27 +117,41 @@ class CardPaymentOut(Schema):
     "/{sadad_number}/card-payment",
     response=CardPaymentOut,
     auth=activated_token,
+    openapi_extra=errors(404, 409),
     summary="Pay one of my bills by card: where to send the browser",
     description=(
         "Answers the same open checkout while it has time left (two tabs, a retry), so the bill is "
-        "charged at most once. The gateway sends the browser back to the portal's bill page."
+        "charged at most once. The gateway sends the browser back to the portal's bill page. "
+        "An optional Idempotency-Key header makes a retry return the first answer (ADR 0006)."
     ),
 )
-def card_payment(request: HttpRequest, sadad_number: str) -> dict:
-    return_url = request.build_absolute_uri(
-        reverse("portal:bill_card_return", kwargs={"sadad_number": sadad_number})
+def card_payment(
+    request: HttpRequest, sadad_number: str, idempotency_key: IdempotencyKey = None
+) -> dict:
+    def work() -> dict:
+        return_url = request.build_absolute_uri(
+            reverse("portal:bill_card_return", kwargs={"sadad_number": sadad_number})
+        )
+        started = cards.card_checkout_start(
+            person=caller(request).person,
+            sadad_number=sadad_number,
+            return_url=return_url,
+            language=get_language() or "ar",
+        )
+        return {
+            "redirect_url": started.redirect_url,
+            "checkout_reference": started.checkout.reference,
+            "expires_at": started.checkout.expires_at,
+        }
+
+    return idempotent(
+        request,
+        key=idempotency_key,
+        owner=f"user:{caller(request).pk}",
+        operation="card_payment_create",
+        schema=CardPaymentOut,
+        work=work,
     )
-    started = cards.card_checkout_start(
-        person=caller(request).person,
-        sadad_number=sadad_number,
-        return_url=return_url,
-        language=get_language() or "ar",
-    )
-    return {
-        "redirect_url": started.redirect_url,
-        "checkout_reference": started.checkout.reference,
-        "expires_at": started.checkout.expires_at,
-    }
 
 
 class InquiryIn(Schema):
@@ -191,6 +212,19 @@ class SadadPaymentOut(Schema):
     bill_status: str
 
 
+def _bank_payment(item: SadadPaymentIn) -> services.BankPayment:
+    paid_at = item.paid_at
+    if paid_at.tzinfo is None:
+        paid_at = paid_at.replace(tzinfo=dt.UTC)
+    return services.BankPayment(
+        sadad_number=item.sadad_number.strip(),
+        amount_halalas=item.amount,
+        bank_code=item.bank_code,
+        bank_reference=item.bank_reference,
+        paid_at=paid_at,
+    )
+
+
 @sadad_router.post(
     "/sadad/payments",
     response=SadadPaymentOut,
@@ -198,18 +232,8 @@ class SadadPaymentOut(Schema):
     summary="A bank's payment notification: applied exactly once",
 )
 def sadad_payment(request: HttpRequest, payload: SadadPaymentIn) -> dict:
-    paid_at = payload.paid_at
-    if paid_at.tzinfo is None:
-        paid_at = paid_at.replace(tzinfo=dt.UTC)
     outcome = services.bill_pay_from_bank(
-        partner_code=caller(request).code,
-        payment=services.BankPayment(
-            sadad_number=payload.sadad_number.strip(),
-            amount_halalas=payload.amount,
-            bank_code=payload.bank_code,
-            bank_reference=payload.bank_reference,
-            paid_at=paid_at,
-        ),
+        partner_code=caller(request).code, payment=_bank_payment(payload)
     )
     return {
         "result": outcome.result,
@@ -217,6 +241,77 @@ def sadad_payment(request: HttpRequest, payload: SadadPaymentIn) -> dict:
         "amount": outcome.payment.amount_halalas,
         "bill_status": outcome.bill.status,
     }
+
+
+class SadadBatchIn(Schema):
+    items: list[SadadPaymentIn] = Field(
+        min_length=1,
+        max_length=SADAD_BATCH_MAX_ITEMS,
+        description=f"1 to {SADAD_BATCH_MAX_ITEMS} notifications, each as for /sadad/payments.",
+    )
+
+
+class SadadBatchRefusalOut(Schema):
+    code: str
+    message: str
+
+
+class SadadBatchItemOut(Schema):
+    index: int = Field(description="The notification's position in the batch, from 0.")
+    result: str = Field(description="applied, duplicate or rejected")
+    sadad_number: str
+    amount: int | None = Field(description="Halalas; the payment's for applied and duplicate.")
+    bill_status: str | None = None
+    error: SadadBatchRefusalOut | None = Field(
+        default=None,
+        description="Why it was rejected: the code and message it would have had alone.",
+    )
+
+
+class SadadBatchOut(Schema):
+    applied: int
+    duplicate: int
+    rejected: int
+    items: list[SadadBatchItemOut]
+
+
+@sadad_router.post(
+    "/sadad/payments/batch",
+    response=SadadBatchOut,
+    auth=notification_signature,
+    summary="A bank's batch of payment notifications: each applied exactly once, on its own",
+)
+def sadad_payment_batch(request: HttpRequest, payload: SadadBatchIn) -> dict:
+    outcomes = services.bills_pay_from_bank_batch(
+        partner_code=caller(request).code,
+        payments=[_bank_payment(item) for item in payload.items],
+    )
+    items: list[dict] = []
+    for item in outcomes:
+        if isinstance(item.outcome, services.PaymentRefused):
+            items.append(
+                {
+                    "index": item.index,
+                    "result": "rejected",
+                    "sadad_number": item.payment.sadad_number,
+                    "amount": None,
+                    "error": {"code": item.outcome.code, "message": str(item.outcome.message)},
+                }
+            )
+        else:
+            items.append(
+                {
+                    "index": item.index,
+                    "result": item.outcome.result,
+                    "sadad_number": item.outcome.bill.sadad_number,
+                    "amount": item.outcome.payment.amount_halalas,
+                    "bill_status": item.outcome.bill.status,
+                }
+            )
+    counts = {"applied": 0, "duplicate": 0, "rejected": 0}
+    for entry in items:
+        counts[entry["result"]] += 1
+    return {**counts, "items": items}
 
 
 class CardWebhookIn(Schema):
