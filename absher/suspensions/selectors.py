@@ -20,9 +20,9 @@ def _with_relations(queryset: QuerySet[Suspension]) -> QuerySet[Suspension]:
     return queryset.select_related("authority", "scope_department", "scope_service")
 
 
-def suspensions_active_for(*, person: Person) -> QuerySet[Suspension]:
+def suspensions_active_for(*, person: Person | int) -> QuerySet[Suspension]:
     """The person's active suspensions, newest first, in one query (indexed by person among
-    millions of rows)."""
+    millions of rows). `person` may be the person's id, when that is all the caller has."""
     return _with_relations(
         Suspension.objects.filter(person=person, status=SuspensionStatus.ACTIVE)
     ).order_by("-placed_at", "-id")
