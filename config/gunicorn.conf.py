@@ -16,9 +16,11 @@ keepalive = int(os.environ.get("GUNICORN_KEEPALIVE", "5"))
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", "30"))
 graceful_timeout = int(os.environ.get("GUNICORN_GRACEFUL_TIMEOUT", "25"))
 backlog = int(os.environ.get("GUNICORN_BACKLOG", "2048"))
-# Recycle workers now and then (memory growth), staggered so they do not restart together.
-max_requests = int(os.environ.get("GUNICORN_MAX_REQUESTS", "5000"))
-max_requests_jitter = int(os.environ.get("GUNICORN_MAX_REQUESTS_JITTER", "500"))
+# Recycle workers now and then (memory growth), staggered so they do not restart together. Not
+# too often: each restart costs a Django start-up (about a second of CPU); at 5,000 a busy worker
+# restarted every few seconds under load.
+max_requests = int(os.environ.get("GUNICORN_MAX_REQUESTS", "50000"))
+max_requests_jitter = int(os.environ.get("GUNICORN_MAX_REQUESTS_JITTER", "5000"))
 # Not preloaded: each worker opens its own database pool and Redis connections after the fork.
 preload_app = False
 worker_tmp_dir = "/dev/shm" if os.path.isdir("/dev/shm") else None  # noqa: S108 (heartbeat file)  # nosec B108  # gunicorn's worker heartbeat files, in memory; not a temporary file of ours
