@@ -48,6 +48,8 @@ ROOT = Path(__file__).resolve().parent.parent
 PYTHON = str(ROOT / ".venv" / "bin" / "python")
 sys.path.insert(0, str(ROOT))
 
+from bench.sadad_ingestion import NOTIFICATION_COLUMNS  # noqa: E402  # the same row shape
+
 
 def _prodlike():  # type: ignore[no-untyped-def]
     loader = importlib.machinery.SourceFileLoader("prodlike", str(ROOT / "scripts" / "prodlike"))
@@ -602,20 +604,8 @@ def _sadad(path: Path, endpoint: str) -> dict:
     return {"kind": kind, "file": str(path), "path": endpoint, "reference_prefix": prefix}
 
 
+# Rows of the same shape as bench/sadad_ingestion.py's raw baseline (`baseline_row`).
 BASELINE_TABLE = "bench_raw_notification"
-NOTIFICATION_COLUMNS = [
-    "created_at",
-    "updated_at",
-    "partner_code",
-    "sadad_number",
-    "amount_halalas",
-    "bank_code",
-    "bank_reference",
-    "paid_at",
-    "received_at",
-    "result",
-    "reason",
-]
 
 
 def _baseline_table(url: str) -> None:
@@ -628,22 +618,15 @@ def _baseline_table(url: str) -> None:
         )
 
 
-def _baseline_rows(worker: int, start: int, count: int) -> list[tuple]:
-    import datetime as dt
-
-    now = dt.datetime.now(dt.UTC)
-    return [
-        (now, now, BANK, f"{7 * 10**12 + worker * 10**9 + i}", 30000, "BNCH")
-        + (f"RAW{worker:02d}{i:012d}", now, now, "applied", "")
-        for i in range(start, start + count)
-    ]
-
-
 def _insert_statement() -> str:
     placeholders = ", ".join(["%s"] * len(NOTIFICATION_COLUMNS))
     return (
         f"INSERT INTO {BASELINE_TABLE} ({', '.join(NOTIFICATION_COLUMNS)}) VALUES ({placeholders})"
     )
+
+
+def _copy_statement() -> str:
+    return f"COPY {BASELINE_TABLE} ({', '.join(NOTIFICATION_COLUMNS)}) FROM STDIN"
 
 
 def raw_insert(url: str, seconds: int, connections: int) -> dict:
@@ -653,7 +636,7 @@ def raw_insert(url: str, seconds: int, connections: int) -> dict:
     code = f"""
 import json, sys, threading, time, psycopg
 sys.path.insert(0, {str(ROOT)!r})
-from bench.run import _baseline_rows, BASELINE_TABLE, NOTIFICATION_COLUMNS
+from bench.sadad_ingestion import baseline_row
 statement = {_insert_statement()!r}
 counts = [0] * {connections}
 deadline = time.perf_counter() + {seconds}
@@ -661,7 +644,7 @@ def work(worker):
     with psycopg.connect({url!r}) as conn:
         i = 0
         while time.perf_counter() < deadline:
-            conn.execute(statement, _baseline_rows(worker, i, 1)[0], prepare=True)
+            conn.execute(statement, baseline_row(worker, i), prepare=True)
             conn.commit()
             i += 1
         counts[worker] = i
@@ -685,16 +668,15 @@ def copy_batches(url: str, seconds: int) -> dict:
     code = f"""
 import json, sys, time, psycopg
 sys.path.insert(0, {str(ROOT)!r})
-from bench.run import _baseline_rows, BASELINE_TABLE, NOTIFICATION_COLUMNS
-from bench.sadad_ingestion import copy_line
-statement = f"COPY {{BASELINE_TABLE}} ({{', '.join(NOTIFICATION_COLUMNS)}}) FROM STDIN"
+from bench.sadad_ingestion import baseline_row, copy_line
+statement = {_copy_statement()!r}
 rows = 0
 with psycopg.connect({url!r}) as conn:
     start = time.perf_counter()
     deadline = start + {seconds}
     batch = 0
     while time.perf_counter() < deadline:
-        text = "".join(copy_line(row) for row in _baseline_rows(1, batch * 1000, 1000))
+        text = "".join(copy_line(baseline_row(1, batch * 1000 + i)) for i in range(1000))
         with conn.cursor() as cursor, cursor.copy(statement) as copy:
             copy.write(text)
         conn.commit()
